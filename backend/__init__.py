@@ -1,0 +1,1 @@
+"""Xinrong (信融) backend: settings, database, domain services and the Starlette app."""

@@ -1,0 +1,100 @@
+"""The Starlette application: /graphql, /healthz, /metrics and the web page at /."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+
+from backend.middleware import RequestMiddleware
+from backend.observability import configure_logging
+from backend.runtime import Runtime
+from backend.settings import Settings, load_settings
+from graphql_schema.context import Context
+from graphql_schema.schema import build_schema
+
+log = logging.getLogger("xinrong.app")
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+
+
+class XinrongGraphQL(GraphQL):
+    """strawberry's ASGI view with our per-request context."""
+
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+
+    async def get_context(self, request: Request, response: Response | None = None) -> Context:
+        """Build the context from the request's bearer token and the middleware's metadata."""
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header[:7].lower() == "bearer " else None
+        state = request.scope.get("state", {})
+        return Context(
+            runtime=self.runtime,
+            request_id=state.get("request_id"),
+            client_ip=state.get("client_ip"),
+            user_agent=request.headers.get("user-agent"),
+            bearer_token=token or None,
+        )
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Starlette:
+    """Build the app; ``runtime`` may be passed in (tests) or is built from ``settings``."""
+    settings = settings or (runtime.settings if runtime else load_settings())
+    configure_logging(settings.log_level)
+    runtime = runtime or Runtime.build(settings)
+    graphql_app = XinrongGraphQL(
+        runtime,
+        schema=build_schema(settings),
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,
+    )
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check failed: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    async def metrics(_request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await runtime.close()
+
+    routes = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Mount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                RequestMiddleware,
+                max_body_bytes=settings.max_body_bytes,
+                trusted_proxies=settings.trusted_proxies,
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app

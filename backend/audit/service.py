@@ -1,0 +1,175 @@
+"""Writing to and verifying the hash-chained audit log.
+
+``record`` is called inside the transaction of the change it records, so the change and its
+audit row commit or roll back together. Rows are chained: each row's HMAC covers its content and
+the previous row's hash; ``seq`` has no gaps; ``audit_chain_head`` names the last row. Editing,
+inserting or removing any row therefore breaks the chain at that row (or at the head).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.audit.models import AuditChainHead, AuditEntry
+from backend.db.base import utcnow
+from backend.security.actor import Actor
+from backend.security.keyring import KeyRing, KeyRingError
+
+GENESIS_HASH = "0" * 64
+_HEAD_ID = 1
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_bytes(entry: AuditEntry) -> bytes:
+    """The bytes an audit row's hash covers: every column but ``id`` and ``row_hash``."""
+    content = [
+        entry.seq,
+        _iso(entry.occurred_at),
+        entry.action,
+        entry.outcome,
+        entry.actor_account_id,
+        entry.actor_role,
+        entry.subject_type,
+        entry.subject_id,
+        entry.enterprise_id,
+        entry.institution_id,
+        entry.details or {},
+        entry.request_id,
+        entry.client_ip,
+        entry.key_id,
+        entry.prev_hash,
+    ]
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    keyring: KeyRing,
+    actor: Actor,
+    action: str,
+    outcome: str = "success",
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    enterprise_id: int | None = None,
+    institution_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one audit row in the caller's transaction; never commits by itself."""
+    # Locks the head row until commit (PostgreSQL), so concurrent writers chain one after another.
+    # SQLite already serialises writers; this statement runs after the change being recorded.
+    head = (
+        await session.execute(
+            select(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=_HEAD_ID, seq=0, row_hash=GENESIS_HASH, updated_at=utcnow())
+        session.add(head)
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        occurred_at=utcnow(),
+        action=action,
+        outcome=outcome,
+        actor_account_id=actor.account_id,
+        actor_role=actor.role if actor.role else ("SYSTEM" if actor.is_system else None),
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        enterprise_id=enterprise_id,
+        institution_id=institution_id if institution_id is not None else actor.institution_id,
+        details=details or {},
+        request_id=actor.request_id,
+        client_ip=actor.client_ip,
+        key_id=keyring.current_key_id,
+        prev_hash=head.row_hash,
+    )
+    entry.row_hash = keyring.audit_mac(canonical_bytes(entry), entry.key_id)
+    session.add(entry)
+    head.seq = entry.seq
+    head.row_hash = entry.row_hash
+    head.updated_at = entry.occurred_at
+    await session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """The outcome of :func:`verify_chain`."""
+
+    ok: bool
+    rows_checked: int
+    bad_seq: int | None = None
+    bad_id: int | None = None
+    problem: str | None = None
+
+
+async def _rows(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntry]:
+    last_seq = 0
+    while True:
+        chunk = (
+            await session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.seq > last_seq)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
+            )
+        ).scalars().all()
+        if not chunk:
+            return
+        for row in chunk:
+            yield row
+        last_seq = chunk[-1].seq
+        session.expunge_all()
+
+
+async def verify_chain(
+    session: AsyncSession, *, keyring: KeyRing, batch: int = 5000
+) -> ChainReport:
+    """Walk the whole chain in ``seq`` order and report the first row that does not hold."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    checked = 0
+    async for row in _rows(session, batch):
+        if row.seq != expected_seq:
+            return ChainReport(
+                False, checked, row.seq, row.id,
+                f"expected seq {expected_seq} but found {row.seq}: a row before it was removed",
+            )
+        if row.prev_hash != prev_hash:
+            return ChainReport(
+                False, checked, row.seq, row.id,
+                "prev_hash does not match the previous row: a row was inserted or removed",
+            )
+        try:
+            recomputed = keyring.audit_mac(canonical_bytes(row), row.key_id)
+        except KeyRingError:
+            return ChainReport(False, checked, row.seq, row.id, f"unknown key id {row.key_id}")
+        if recomputed != row.row_hash:
+            return ChainReport(
+                False, checked, row.seq, row.id, "row content does not match its hash: edited"
+            )
+        prev_hash = row.row_hash
+        expected_seq += 1
+        checked += 1
+    head = (
+        await session.execute(select(AuditChainHead).where(AuditChainHead.id == _HEAD_ID))
+    ).scalar_one_or_none()
+    head_seq = head.seq if head else 0
+    head_hash = head.row_hash if head else GENESIS_HASH
+    if head_seq != checked or head_hash != prev_hash:
+        return ChainReport(
+            False, checked, head_seq, None,
+            f"the chain head names seq {head_seq} but the log ends at seq {checked}: "
+            "rows at the end were removed or the head was altered",
+        )
+    return ChainReport(True, checked)

@@ -1,0 +1,176 @@
+"""The ``xinrong`` command: serve, migrate, seed, audit verify, export-schema, create-staff."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from backend.settings import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="信融 Xinrong — financing credit service platform", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+console = Console(stderr=True)
+
+
+def _settings(database_url: str | None = None) -> Settings:
+    if database_url:
+        os.environ["XINRONG_DATABASE_URL"] = database_url
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        console.print(f"[red]配置错误 / configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+async def _migrate_and_seed(settings: Settings, *, demo: bool, do_seed: bool) -> None:
+    from backend.db.migrate import migrate
+    from backend.runtime import Runtime
+    from backend.seed import seed
+
+    runtime = Runtime.build(settings)
+    try:
+        await migrate(runtime.engine)
+        if do_seed:
+            report = await seed(runtime, demo=demo)
+            console.print(
+                f"seed: {report.providers} providers, {report.institutions} institutions, "
+                f"{report.accounts} accounts, batches {report.record_batches or '-'}"
+            )
+    finally:
+        await runtime.close()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+    no_demo: bool = typer.Option(False, "--no-demo", help="Do not load the demo data."),
+) -> None:
+    """Migrate, seed (demo data in development), and serve the API and web page."""
+    import uvicorn
+
+    from backend.app import create_app
+
+    settings = _settings(database_url)
+    demo = not no_demo and not settings.is_production
+    asyncio.run(_migrate_and_seed(settings, demo=demo, do_seed=True))
+    console.print(f"信融 serving at http://{host}:{port}/  (database: {settings.database_url})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
+
+
+@app.command()
+def migrate(database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL.")) -> None:
+    """Bring the database schema to the newest revision."""
+    settings = _settings(database_url)
+    asyncio.run(_migrate_and_seed(settings, demo=False, do_seed=False))
+    console.print("migrated to head")
+
+
+@app.command()
+def seed(
+    demo: bool = typer.Option(False, "--demo", help="Also load the demo accounts and records."),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Load the seed files (idempotent); ``--demo`` adds the demo data (never in production)."""
+    settings = _settings(database_url)
+    if demo and settings.is_production:
+        console.print("[red]demo data is never loaded in production[/red]")
+        raise typer.Exit(2)
+    asyncio.run(_migrate_and_seed(settings, demo=demo, do_seed=True))
+
+
+@audit_app.command("verify")
+def audit_verify(database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL.")) -> None:
+    """Exit 0 when the audit chain is intact; otherwise name the first bad row and exit 1."""
+    from backend.audit.service import verify_chain
+    from backend.runtime import Runtime
+
+    settings = _settings(database_url)
+
+    async def run() -> object:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessionmaker() as session:
+                return await verify_chain(session, keyring=runtime.keyring)
+        finally:
+            await runtime.close()
+
+    report = asyncio.run(run())
+    if report.ok:  # type: ignore[attr-defined]
+        typer.echo(f"audit chain intact: {report.rows_checked} rows")  # type: ignore[attr-defined]
+        return
+    typer.echo(
+        f"AUDIT CHAIN BROKEN at seq {report.bad_seq} (row id {report.bad_id}): "  # type: ignore[attr-defined]
+        f"{report.problem}; {report.rows_checked} rows before it are intact",  # type: ignore[attr-defined]
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+@app.command("export-schema")
+def export_schema(
+    output: Path = typer.Option(None, help="Write to this file instead of standard output."),
+) -> None:
+    """Print the GraphQL SDL."""
+    from graphql_schema.schema import export_sdl
+
+    sdl = export_sdl()
+    if output:
+        output.write_text(sdl, encoding="utf-8")
+    else:
+        sys.stdout.write(sdl)
+
+
+@app.command("create-staff")
+def create_staff(
+    phone: str = typer.Option(..., help="Mobile number of the new staff member."),
+    display_name: str = typer.Option(..., help="Name shown in the console."),
+    role: str = typer.Option("GOVERNMENT", help="GOVERNMENT, AUDITOR, INSTITUTION or DATA_PROVIDER."),
+    department: str = typer.Option(None, help="Department (government and auditors)."),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Bootstrap a staff account (the first government account of a new deployment).
+
+    The password is read from XINRONG_NEW_STAFF_PASSWORD or asked for without echo.
+    """
+    from backend.errors import DomainError
+    from backend.identity import service as identity
+    from backend.identity.models import Role
+    from backend.runtime import Runtime
+    from backend.security.actor import Actor
+
+    settings = _settings(database_url)
+    password = os.environ.get("XINRONG_NEW_STAFF_PASSWORD") or getpass.getpass("Password: ")
+
+    async def run() -> int:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessionmaker() as session:
+                account = await identity.create_staff_account(
+                    session=session, runtime=runtime, actor=Actor.system(request_id="cli"),
+                    phone=phone, password=password, display_name=display_name,
+                    role=Role(role), department=department,
+                )
+                await session.commit()
+                return account.id
+        finally:
+            await runtime.close()
+
+    try:
+        account_id = asyncio.run(run())
+    except (DomainError, ValueError) as exc:
+        console.print(f"[red]{getattr(exc, 'code', 'ERROR')}[/red]: {exc}")
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {role} account {account_id}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,41 @@
+"""Async engine and session factory for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from backend.settings import Settings
+
+
+def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
+    """Turn on foreign keys and WAL, and wait instead of failing when another writer holds the lock."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(settings: Settings, *, echo: bool = False) -> AsyncEngine:
+    """Create the async engine for ``settings.database_url`` with per-back-end tuning."""
+    if settings.is_sqlite:
+        engine = create_async_engine(
+            settings.database_url, echo=echo, connect_args={"timeout": 30}
+        )
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_async_engine(
+        settings.database_url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A session factory whose objects stay readable after commit (no lazy reloads in async)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,1 @@
+"""Enterprises as registered by market supervision (登记注册信息)."""

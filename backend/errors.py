@@ -1,0 +1,41 @@
+"""The one exception services raise for expected failures, and the stable error codes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes of the outside contract (``UserError.code``)."""
+
+    VALIDATION_ERROR = "VALIDATION_ERROR"
+    INVALID_USCC = "INVALID_USCC"
+    INVALID_ID_NUMBER = "INVALID_ID_NUMBER"
+    INVALID_PHONE = "INVALID_PHONE"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
+    PHONE_TAKEN = "PHONE_TAKEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    ACCOUNT_LOCKED = "ACCOUNT_LOCKED"
+    ENTERPRISE_NOT_FOUND = "ENTERPRISE_NOT_FOUND"
+    IDENTITY_MISMATCH = "IDENTITY_MISMATCH"
+    ALREADY_VERIFIED = "ALREADY_VERIFIED"
+    NOT_AUTHORIZED = "NOT_AUTHORIZED"
+    INVALID_RULE = "INVALID_RULE"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    CONFLICT = "CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
+
+
+class DomainError(Exception):
+    """An expected failure with a stable code, a Chinese message for people and the input field."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code.value!r}, {self.message!r}, field={self.field!r})"

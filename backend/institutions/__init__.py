@@ -1,0 +1,1 @@
+"""Financial institutions admitted to the platform (banks, guarantors, insurers, credit agencies)."""

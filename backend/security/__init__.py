@@ -1,0 +1,1 @@
+"""Cross-cutting security: keys and encryption, password hashing, tokens, throttling, actors."""

@@ -1,0 +1,34 @@
+"""Who is acting: the account behind a request (or the system), with request metadata for audit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting party as services see it; ``account_id`` is None for anonymous or system."""
+
+    account_id: int | None = None
+    role: str | None = None
+    enterprise_id: int | None = None
+    institution_id: int | None = None
+    data_provider_id: int | None = None
+    client_ip: str | None = None
+    request_id: str | None = None
+    is_system: bool = False
+
+    @classmethod
+    def anonymous(cls, *, client_ip: str | None = None, request_id: str | None = None) -> Actor:
+        """An unauthenticated caller."""
+        return cls(client_ip=client_ip, request_id=request_id)
+
+    @classmethod
+    def system(cls, request_id: str | None = None) -> Actor:
+        """The platform itself (seeding, command-line jobs)."""
+        return cls(is_system=True, request_id=request_id)
+
+    @property
+    def is_authenticated(self) -> bool:
+        """True when an account is behind this actor."""
+        return self.account_id is not None

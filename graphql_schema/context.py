@@ -1,0 +1,84 @@
+"""The per-request context: runtime, request metadata and the signed-in account (loaded once)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.errors import DomainError
+from backend.identity import service as identity
+from backend.identity.models import Account
+from backend.runtime import Runtime
+from backend.security.actor import Actor
+from graphql_schema.errors import UserError
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    """What every resolver gets as ``info.context``."""
+
+    runtime: Runtime
+    request_id: str | None
+    client_ip: str | None
+    user_agent: str | None
+    bearer_token: str | None
+    _account: Account | None = None
+    _loaded: bool = False
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def account(self) -> Account | None:
+        """The signed-in account, or None; looked up at most once per request."""
+        async with self._lock:
+            if not self._loaded:
+                if self.bearer_token:
+                    async with self.runtime.sessionmaker() as session:
+                        found = await identity.authenticate(
+                            session=session, token=self.bearer_token
+                        )
+                    self._account = found[0] if found else None
+                self._loaded = True
+        return self._account
+
+    def forget_account(self) -> None:
+        """Drop the cached account (after sign-in, sign-out or verification changed it)."""
+        self._loaded = False
+        self._account = None
+
+    async def actor(self) -> Actor:
+        """The acting party for services: the signed-in account or an anonymous caller."""
+        account = await self.account()
+        if account is None:
+            return Actor.anonymous(client_ip=self.client_ip, request_id=self.request_id)
+        return identity.actor_for(account, client_ip=self.client_ip, request_id=self.request_id)
+
+    async def transact(
+        self, work: Callable[[AsyncSession, Actor], Awaitable[T]]
+    ) -> tuple[T | None, list[UserError]]:
+        """Run ``work`` in its own transaction: commit on success, roll back on a DomainError.
+
+        Expected failures come back as ``UserError`` values for the payload; anything else
+        propagates and is masked by the schema.
+        """
+        actor = await self.actor()
+        async with self.runtime.sessionmaker() as session:
+            try:
+                result = await work(session, actor)
+                await session.commit()
+            except DomainError as exc:
+                await session.rollback()
+                return None, [UserError.from_domain(exc)]
+        return result, []
+
+    async def read(self, work: Callable[[AsyncSession, Actor], Awaitable[T]]) -> T:
+        """Run a read (which may write audit rows) in its own session and commit it."""
+        actor = await self.actor()
+        async with self.runtime.sessionmaker() as session:
+            result = await work(session, actor)
+            await session.commit()
+        return result

@@ -1,0 +1,84 @@
+"""Data providers' ingestion: ingestCreditRecords."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from backend.credit import ingest
+from backend.identity.models import Role
+from graphql_schema.errors import ErrorCode, UserError
+from graphql_schema.permissions import roles
+
+
+@strawberry.input
+class IngestCreditRecordsInput:
+    batch_id: str = strawberry.field(description="数据提供方自定的批次号;同一批次重复报送不产生变化")
+    category: str = strawberry.field(description="共享清单类别代码,如 registration")
+    records: list[JSON]
+
+
+@strawberry.type(description="报送批次")
+class IngestBatch:
+    id: strawberry.ID
+    batch_id: str
+    category: str
+    status: str = strawberry.field(description="ACCEPTED, PARTIAL 或 REJECTED")
+    accepted: int
+    rejected: int
+    replayed: bool = strawberry.field(description="此批次此前已报送,本次未作任何更改")
+
+
+@strawberry.type(description="某一行记录的错误")
+class RowError:
+    index: int
+    code: ErrorCode
+    field: str | None
+    message: str
+
+
+@strawberry.type
+class IngestCreditRecordsPayload:
+    batch: IngestBatch | None
+    row_errors: list[RowError]
+    errors: list[UserError]
+
+
+@strawberry.type
+class CreditMutation:
+    @strawberry.mutation(
+        extensions=roles(Role.DATA_PROVIDER), description="数据提供方报送信用信息(物理归集)"
+    )
+    async def ingest_credit_records(
+        self, info: Info, input: IngestCreditRecordsInput
+    ) -> IngestCreditRecordsPayload:
+        ctx = info.context
+        outcome, errors = await ctx.transact(
+            lambda session, actor: ingest.ingest_records(
+                session=session, runtime=ctx.runtime, actor=actor, batch_id=input.batch_id,
+                category=input.category, records=list(input.records),
+            )
+        )
+        if outcome is None:
+            return IngestCreditRecordsPayload(batch=None, row_errors=[], errors=errors)
+        batch = outcome.batch
+        return IngestCreditRecordsPayload(
+            batch=IngestBatch(
+                id=strawberry.ID(str(batch.id)),
+                batch_id=batch.external_batch_id,
+                category=batch.category,
+                status=batch.status,
+                accepted=batch.accepted,
+                rejected=batch.rejected,
+                replayed=outcome.replayed,
+            ),
+            row_errors=[
+                RowError(
+                    index=row["index"], code=ErrorCode(row["code"]),
+                    field=row.get("field"), message=row["message"],
+                )
+                for row in outcome.row_errors
+            ],
+            errors=[],
+        )

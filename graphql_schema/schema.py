@@ -1,0 +1,56 @@
+"""The strawberry schema: domain queries and mutations merged, hardened with limits and masking."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.tools import merge_types
+
+from backend.settings import Settings
+from graphql_schema.credit import CreditMutation
+from graphql_schema.identity import IdentityMutation, IdentityQuery
+from graphql_schema.institutions import InstitutionQuery
+from graphql_schema.limits import validation_rules_extension
+
+log = logging.getLogger("xinrong.graphql")
+
+Query = merge_types("Query", (IdentityQuery, InstitutionQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, CreditMutation))
+
+MASKED_MESSAGE = "服务器内部错误,请稍后重试(已记录,可凭请求编号查询)"
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask errors raised by unexpected exceptions; keep validation and permission errors."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return False
+    log.error(
+        "unexpected error in resolver",
+        exc_info=(type(original), original, original.__traceback__),
+        extra={"graphql_path": error.path},
+    )
+    return True
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with caches, depth/alias/token limits and error masking for ``settings``."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            ParserCache,
+            ValidationCache,
+            validation_rules_extension(settings),
+            lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
+        ],
+    )
+
+
+def export_sdl() -> str:
+    """The schema's SDL (the same in every environment)."""
+    return build_schema(Settings()).as_str() + "\n"

@@ -1,0 +1,105 @@
+"""Browser fixtures: a live server on a private database with the demo data, and headless
+Chromium (Debian's package) driven by Playwright on a phone-sized, touch, zh-CN page."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from backend.app import create_app
+from backend.runtime import Runtime
+from backend.seed import seed
+from backend.settings import Settings, load_settings
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _chromium_path() -> str | None:
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if os.path.exists(candidate):
+            return candidate
+    return shutil.which("chromium")
+
+
+async def _seed_demo(settings: Settings) -> None:
+    runtime = Runtime.build(settings)
+    try:
+        await seed(runtime, demo=True)
+    finally:
+        await runtime.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(settings_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
+    """Serve the app with the demo data on a free loopback port; yields its base URL."""
+    settings = load_settings(settings_env, workdir=tmp_path)
+    asyncio.run(_seed_demo(settings))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium; the browser tests are skipped only when it is not installed and
+    ``XINRONG_REQUIRE_BROWSER`` is not 1."""
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("XINRONG_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required (XINRONG_REQUIRE_BROWSER=1) but not installed")
+        pytest.skip("Chromium not installed (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, live_server: str) -> Iterator[object]:
+    """A phone-sized page (390×844, touch, zh-CN) opened on the live server."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=live_server,
+    )
+    opened = context.new_page()
+    yield opened
+    context.close()

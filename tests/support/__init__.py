@@ -1,0 +1,1 @@
+"""Test support: throwaway PostgreSQL, database templates, GraphQL client, builders."""
