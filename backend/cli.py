@@ -88,7 +88,9 @@ def seed(
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL.")) -> None:
+def audit_verify(
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
     """Exit 0 when the audit chain is intact; otherwise name the first bad row and exit 1."""
     from backend.audit.service import verify_chain
     from backend.runtime import Runtime
@@ -133,7 +135,9 @@ def export_schema(
 def create_staff(
     phone: str = typer.Option(..., help="Mobile number of the new staff member."),
     display_name: str = typer.Option(..., help="Name shown in the console."),
-    role: str = typer.Option("GOVERNMENT", help="GOVERNMENT, AUDITOR, INSTITUTION or DATA_PROVIDER."),
+    role: str = typer.Option(
+        "GOVERNMENT", help="GOVERNMENT, AUDITOR, INSTITUTION or DATA_PROVIDER."
+    ),
     department: str = typer.Option(None, help="Department (government and auditors)."),
     database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
 ) -> None:
@@ -155,9 +159,14 @@ def create_staff(
         try:
             async with runtime.sessionmaker() as session:
                 account = await identity.create_staff_account(
-                    session=session, runtime=runtime, actor=Actor.system(request_id="cli"),
-                    phone=phone, password=password, display_name=display_name,
-                    role=Role(role), department=department,
+                    session=session,
+                    runtime=runtime,
+                    actor=Actor.system(request_id="cli"),
+                    phone=phone,
+                    password=password,
+                    display_name=display_name,
+                    role=Role(role),
+                    department=department,
                 )
                 await session.commit()
                 return account.id

@@ -57,7 +57,9 @@ class RequestMiddleware:
     """Gives each request an id (kept from ``X-Request-ID`` when sane), limits the body size,
     logs one JSON line and counts it in Prometheus."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, trusted_proxies: tuple[str, ...]) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, trusted_proxies: tuple[str, ...]
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.trusted_proxies = trusted_proxies
@@ -81,7 +83,7 @@ class RequestMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                extra = [(b"x-request-id", request_id.encode())] + _SECURITY_HEADERS
+                extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -93,7 +93,9 @@ async def seed_demo(runtime: Runtime, report: SeedReport, seed_dir: Path) -> Non
             if "data_provider_code" in item:
                 provider_id = (
                     await session.execute(
-                        select(DataProvider.id).where(DataProvider.code == item["data_provider_code"])
+                        select(DataProvider.id).where(
+                            DataProvider.code == item["data_provider_code"]
+                        )
                     )
                 ).scalar_one()
             await identity.create_staff_account(

@@ -29,7 +29,7 @@ class Settings:
     secret_key: str = ""
     previous_secret_keys: tuple[str, ...] = ()
     session_ttl_minutes: int = 12 * 60
-    password_hash_profile: str = "standard"
+    password_hash_profile: str = "standard"  # noqa: S105 (a profile name)
     max_body_bytes: int = 1024 * 1024
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
@@ -58,7 +58,12 @@ class Settings:
 def normalise_database_url(url: str) -> str:
     """Return ``url`` with the async driver SQLAlchemy needs (asyncpg, aiosqlite)."""
     url = url.strip()
-    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+    for prefix in (
+        "postgres://",
+        "postgresql://",
+        "postgresql+psycopg2://",
+        "postgresql+psycopg://",
+    ):
         if url.startswith(prefix):
             return "postgresql+asyncpg://" + url[len(prefix) :]
     if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
@@ -106,7 +111,9 @@ def load_settings(
     env = env_vars.get("XINRONG_ENV", "development").strip() or "development"
     if env not in {"development", "production", "test"}:
         raise SettingsError(f"XINRONG_ENV must be development, test or production, got {env!r}")
-    database_url = normalise_database_url(env_vars.get("XINRONG_DATABASE_URL") or DEFAULT_SQLITE_URL)
+    database_url = normalise_database_url(
+        env_vars.get("XINRONG_DATABASE_URL") or DEFAULT_SQLITE_URL
+    )
     secret_key = env_vars.get("XINRONG_SECRET_KEY", "").strip()
     profile = env_vars.get("XINRONG_PASSWORD_HASH_PROFILE", "standard").strip() or "standard"
     if profile not in {"standard", "fast"}:

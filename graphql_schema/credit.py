@@ -14,7 +14,9 @@ from graphql_schema.permissions import roles
 
 @strawberry.input
 class IngestCreditRecordsInput:
-    batch_id: str = strawberry.field(description="数据提供方自定的批次号;同一批次重复报送不产生变化")
+    batch_id: str = strawberry.field(
+        description="数据提供方自定的批次号;同一批次重复报送不产生变化"
+    )
     category: str = strawberry.field(description="共享清单类别代码,如 registration")
     records: list[JSON]
 
@@ -56,8 +58,12 @@ class CreditMutation:
         ctx = info.context
         outcome, errors = await ctx.transact(
             lambda session, actor: ingest.ingest_records(
-                session=session, runtime=ctx.runtime, actor=actor, batch_id=input.batch_id,
-                category=input.category, records=list(input.records),
+                session=session,
+                runtime=ctx.runtime,
+                actor=actor,
+                batch_id=input.batch_id,
+                category=input.category,
+                records=list(input.records),
             )
         )
         if outcome is None:
@@ -75,8 +81,10 @@ class CreditMutation:
             ),
             row_errors=[
                 RowError(
-                    index=row["index"], code=ErrorCode(row["code"]),
-                    field=row.get("field"), message=row["message"],
+                    index=row["index"],
+                    code=ErrorCode(row["code"]),
+                    field=row.get("field"),
+                    message=row["message"],
                 )
                 for row in outcome.row_errors
             ],

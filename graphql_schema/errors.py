@@ -10,7 +10,9 @@ from backend.errors import ErrorCode as DomainErrorCode
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="稳定的错误代码")
 
 
-@strawberry.type(description="An expected failure: a stable code, the input field and a Chinese message.")
+@strawberry.type(
+    description="An expected failure: a stable code, the input field and a Chinese message."
+)
 class UserError:
     code: ErrorCode
     field: str | None

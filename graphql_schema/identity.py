@@ -106,8 +106,13 @@ class IdentityQuery:
             parsed = parse_uscc(code, field="code")
         except DomainError as exc:
             return UsccValidation(
-                valid=False, code=None, entity_type=None, entity_type_label=None,
-                region_code=None, region_name=None, errors=[UserError.from_domain(exc)],
+                valid=False,
+                code=None,
+                entity_type=None,
+                entity_type_label=None,
+                region_code=None,
+                region_name=None,
+                errors=[UserError.from_domain(exc)],
             )
         return UsccValidation(
             valid=True,
@@ -131,27 +136,39 @@ class IdentityMutation:
         ctx = info.context
         signed, errors = await ctx.transact(
             lambda session, actor: identity.register_account(
-                session=session, runtime=ctx.runtime, actor=actor, phone=input.phone,
-                password=input.password, display_name=input.display_name,
+                session=session,
+                runtime=ctx.runtime,
+                actor=actor,
+                phone=input.phone,
+                password=input.password,
+                display_name=input.display_name,
                 user_agent=ctx.user_agent,
             )
         )
         if signed is None:
             return AuthPayload(token=None, account=None, errors=errors)
-        return AuthPayload(token=signed.token, account=Account.from_model(signed.account), errors=[])
+        return AuthPayload(
+            token=signed.token, account=Account.from_model(signed.account), errors=[]
+        )
 
     @strawberry.mutation(description="登录;连续 5 次密码错误锁定 15 分钟")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         ctx = info.context
         signed, errors = await ctx.transact(
             lambda session, actor: identity.login(
-                session=session, runtime=ctx.runtime, actor=actor, phone=input.phone,
-                password=input.password, user_agent=ctx.user_agent,
+                session=session,
+                runtime=ctx.runtime,
+                actor=actor,
+                phone=input.phone,
+                password=input.password,
+                user_agent=ctx.user_agent,
             )
         )
         if signed is None:
             return AuthPayload(token=None, account=None, errors=errors)
-        return AuthPayload(token=signed.token, account=Account.from_model(signed.account), errors=[])
+        return AuthPayload(
+            token=signed.token, account=Account.from_model(signed.account), errors=[]
+        )
 
     @strawberry.mutation(extensions=signed_in(), description="退出登录(吊销当前令牌)")
     async def logout(self, info: Info) -> LogoutPayload:
@@ -174,8 +191,12 @@ class IdentityMutation:
         ctx = info.context
         enterprise, errors = await ctx.transact(
             lambda session, actor: verification.verify_enterprise(
-                session=session, runtime=ctx.runtime, actor=actor, uscc=input.uscc,
-                name=input.name, legal_rep_name=input.legal_rep_name,
+                session=session,
+                runtime=ctx.runtime,
+                actor=actor,
+                uscc=input.uscc,
+                name=input.name,
+                legal_rep_name=input.legal_rep_name,
                 legal_rep_id_number=input.legal_rep_id_number,
             )
         )
@@ -194,8 +215,12 @@ class IdentityMutation:
 
         async def work(session, actor):  # type: ignore[no-untyped-def]
             return await identity.create_staff_account(
-                session=session, runtime=ctx.runtime, actor=actor, phone=input.phone,
-                password=input.password, display_name=input.display_name,
+                session=session,
+                runtime=ctx.runtime,
+                actor=actor,
+                phone=input.phone,
+                password=input.password,
+                display_name=input.display_name,
                 role=RoleValue(input.role.value),
                 institution_id=_optional_id(input.institution_id, "institutionId"),
                 data_provider_id=_optional_id(input.data_provider_id, "dataProviderId"),

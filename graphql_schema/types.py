@@ -37,7 +37,9 @@ class Institution:
     @classmethod
     def from_model(cls, model: InstitutionModel) -> Institution:
         """Shape an institution row."""
-        return cls(id=strawberry.ID(str(model.id)), name=model.name, kind=InstitutionKind(model.kind))
+        return cls(
+            id=strawberry.ID(str(model.id)), name=model.name, kind=InstitutionKind(model.kind)
+        )
 
 
 @strawberry.type(description="市场主体(企业、个体工商户、农民专业合作社)")
@@ -65,7 +67,10 @@ class Enterprise:
         return region_name(self.region_code)
 
     @strawberry.field(
-        description="法定代表人身份证号码:仅企业本身及获 legal_rep_identity 授权的机构可见,其余为空;每次读取均记入审计日志"
+        description=(
+            "法定代表人身份证号码:仅企业本身及获 legal_rep_identity 授权的机构可见,"
+            "其余为空;每次读取均记入审计日志"
+        )
     )
     async def legal_rep_id_number(self, info: Info) -> str | None:
         return await info.context.read(

@@ -15,18 +15,18 @@ os.environ.setdefault("XINRONG_PASSWORD_HASH_PROFILE", "fast")
 os.environ.setdefault("XINRONG_SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnop")
 os.environ.setdefault("XINRONG_LOG_LEVEL", "WARNING")
 
-from collections.abc import AsyncIterator, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
-import httpx  # noqa: E402
-import pytest  # noqa: E402
+import httpx
+import pytest
 
-from backend.app import create_app  # noqa: E402
-from backend.runtime import Runtime  # noqa: E402
-from backend.settings import load_settings  # noqa: E402
-from tests.support import databases  # noqa: E402
-from tests.support.graphql import GraphQLClient  # noqa: E402
-from tests.support.postgres import Cluster, start_cluster  # noqa: E402
+from backend.app import create_app
+from backend.runtime import Runtime
+from backend.settings import load_settings
+from tests.support import databases
+from tests.support.graphql import GraphQLClient
+from tests.support.postgres import Cluster, start_cluster
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -79,9 +79,7 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def empty_database_url(
-    db_backend: str, tmp_path: Path, pg_admin_url: str | None
-) -> Iterator[str]:
+def empty_database_url(db_backend: str, tmp_path: Path, pg_admin_url: str | None) -> Iterator[str]:
     """An empty database (no schema) on the current back end."""
     if db_backend == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"

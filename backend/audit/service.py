@@ -117,13 +117,17 @@ async def _rows(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntry]:
     last_seq = 0
     while True:
         chunk = (
-            await session.execute(
-                select(AuditEntry)
-                .where(AuditEntry.seq > last_seq)
-                .order_by(AuditEntry.seq)
-                .limit(batch)
+            (
+                await session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.seq > last_seq)
+                    .order_by(AuditEntry.seq)
+                    .limit(batch)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if not chunk:
             return
         for row in chunk:
@@ -142,12 +146,18 @@ async def verify_chain(
     async for row in _rows(session, batch):
         if row.seq != expected_seq:
             return ChainReport(
-                False, checked, row.seq, row.id,
+                False,
+                checked,
+                row.seq,
+                row.id,
                 f"expected seq {expected_seq} but found {row.seq}: a row before it was removed",
             )
         if row.prev_hash != prev_hash:
             return ChainReport(
-                False, checked, row.seq, row.id,
+                False,
+                checked,
+                row.seq,
+                row.id,
                 "prev_hash does not match the previous row: a row was inserted or removed",
             )
         try:
@@ -168,7 +178,10 @@ async def verify_chain(
     head_hash = head.row_hash if head else GENESIS_HASH
     if head_seq != checked or head_hash != prev_hash:
         return ChainReport(
-            False, checked, head_seq, None,
+            False,
+            checked,
+            head_seq,
+            None,
             f"the chain head names seq {head_seq} but the log ends at seq {checked}: "
             "rows at the end were removed or the head was altered",
         )

@@ -158,7 +158,9 @@ async def ingest_records(
         status=(
             BatchStatus.REJECTED
             if not valid
-            else BatchStatus.PARTIAL if row_errors else BatchStatus.ACCEPTED
+            else BatchStatus.PARTIAL
+            if row_errors
+            else BatchStatus.ACCEPTED
         ),
         accepted=len(valid),
         rejected=len(row_errors),
@@ -197,7 +199,7 @@ async def _store(
     batch: IngestBatch,
     rows: list[CleanRecord],
 ) -> None:
-    """Upsert by natural key: an unchanged record is left alone, a changed one gets a new version."""
+    """Upsert by natural key: unchanged records stay, a changed one gets a new version."""
     keys = [row.natural_key for row in rows]
     current = {
         record.natural_key: record

@@ -28,7 +28,9 @@ class CleanRecord:
     occurred_on: date | None
 
 
-def _fail(spec: FieldSpec, message: str, code: ErrorCode = ErrorCode.VALIDATION_ERROR) -> DomainError:
+def _fail(
+    spec: FieldSpec, message: str, code: ErrorCode = ErrorCode.VALIDATION_ERROR
+) -> DomainError:
     return DomainError(code, f"{spec.label}({spec.name}):{message}", field=spec.name)
 
 
@@ -89,7 +91,7 @@ def _convert(spec: FieldSpec, value: Any, today: date) -> Any:
 
 
 def validate_record(category: CategorySpec, raw: Any, *, today: date) -> CleanRecord:
-    """Validate ``raw`` (a JSON object) against ``category``; raise DomainError on the first fault."""
+    """Validate ``raw`` (a JSON object) against ``category``; DomainError on the first fault."""
     if not isinstance(raw, dict):
         raise DomainError(ErrorCode.VALIDATION_ERROR, "每条记录应为 JSON 对象")
     unknown = sorted(set(raw) - {f.name for f in category.fields})

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from backend.settings import Settings
 
 
 def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
-    """Turn on foreign keys and WAL, and wait instead of failing when another writer holds the lock."""
+    """Foreign keys and WAL on; wait rather than fail while another writer holds the lock."""
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -21,9 +26,7 @@ def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
 def create_engine(settings: Settings, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for ``settings.database_url`` with per-back-end tuning."""
     if settings.is_sqlite:
-        engine = create_async_engine(
-            settings.database_url, echo=echo, connect_args={"timeout": 30}
-        )
+        engine = create_async_engine(settings.database_url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         return engine
     return create_async_engine(

@@ -21,9 +21,7 @@ class Role(StrEnum):
     AUDITOR = "AUDITOR"
 
 
-STAFF_ROLES = frozenset(
-    {Role.INSTITUTION, Role.GOVERNMENT, Role.DATA_PROVIDER, Role.AUDITOR}
-)
+STAFF_ROLES = frozenset({Role.INSTITUTION, Role.GOVERNMENT, Role.DATA_PROVIDER, Role.AUDITOR})
 
 
 class AccountStatus(StrEnum):

@@ -49,7 +49,9 @@ def actor_for(account: Account, *, client_ip: str | None, request_id: str | None
 def _clean_display_name(display_name: str) -> str:
     name = (display_name or "").strip()
     if not 1 <= len(name) <= 50:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "称呼应为 1 到 50 个字符", field="displayName")
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "称呼应为 1 到 50 个字符", field="displayName"
+        )
     return name
 
 
@@ -190,7 +192,9 @@ async def login(
         raise DomainError(
             ErrorCode.ACCOUNT_LOCKED, f"密码错误次数过多,账户已锁定,请约 {minutes} 分钟后再试"
         )
-    password_ok = await runtime.passwords.verify(account.password_hash if account else None, password)
+    password_ok = await runtime.passwords.verify(
+        account.password_hash if account else None, password
+    )
     if account is None or not password_ok:
         await _record_login_failure(
             session,
@@ -240,9 +244,7 @@ async def _ensure_organisation_active(session: AsyncSession, account: Account) -
         raise DomainError(ErrorCode.FORBIDDEN, "所属机构已被暂停或退出平台,无法登录")
 
 
-async def authenticate(
-    *, session: AsyncSession, token: str
-) -> tuple[Account, AuthSession] | None:
+async def authenticate(*, session: AsyncSession, token: str) -> tuple[Account, AuthSession] | None:
     """The account behind a bearer token, or None when the token is unknown, expired or revoked."""
     if not token or len(token) > 200:
         return None
@@ -313,9 +315,7 @@ async def create_staff_account(
     if not actor.is_system and actor.role != Role.GOVERNMENT.value:
         raise DomainError(ErrorCode.FORBIDDEN, "只有政府工作人员可以创建工作人员账户")
     if role == Role.ENTERPRISE:
-        raise DomainError(
-            ErrorCode.VALIDATION_ERROR, "企业账户请由企业自行注册", field="role"
-        )
+        raise DomainError(ErrorCode.VALIDATION_ERROR, "企业账户请由企业自行注册", field="role")
     phone = normalize_phone(phone)
     name = _clean_display_name(display_name)
     check_password_strength(password, phone=phone)
@@ -331,7 +331,8 @@ async def create_staff_account(
             raise DomainError(ErrorCode.NOT_FOUND, "找不到该数据提供单位", field="dataProviderId")
     elif data_provider_id is not None:
         raise DomainError(
-            ErrorCode.VALIDATION_ERROR, "只有数据提供方账户可以关联数据提供单位",
+            ErrorCode.VALIDATION_ERROR,
+            "只有数据提供方账户可以关联数据提供单位",
             field="dataProviderId",
         )
     if await _phone_taken(session, phone):

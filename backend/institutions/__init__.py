@@ -1,1 +1,1 @@
-"""Financial institutions admitted to the platform (banks, guarantors, insurers, credit agencies)."""
+"""Financial institutions admitted to the platform: banks, guarantors, insurers, agencies."""

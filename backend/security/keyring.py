@@ -27,9 +27,9 @@ class KeyRingError(Exception):
 
 
 def _derive(secret: str, purpose: bytes) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"xinrong-keyring", info=purpose
-    ).derive(secret.encode("utf-8"))
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"xinrong-keyring", info=purpose).derive(
+        secret.encode("utf-8")
+    )
 
 
 def _key_id(key: bytes) -> str:
@@ -72,7 +72,7 @@ class KeyRing:
         return self._current.key_id
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
-        """AES-256-GCM encrypt ``plaintext``; ``context`` binds it to its column (associated data)."""
+        """AES-256-GCM encrypt ``plaintext``, bound to ``context`` (associated data)."""
         nonce = os.urandom(_NONCE_BYTES)
         sealed = AESGCM(self._current.encryption).encrypt(
             nonce, plaintext.encode("utf-8"), context.encode("utf-8")
@@ -103,7 +103,7 @@ class KeyRing:
         return hmac.new(self._current.lookup, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def lookup_hashes(self, value: str) -> set[str]:
-        """Keyed hashes of ``value`` under every key held, to match rows written before a rotation."""
+        """Keyed hashes of ``value`` under every key held (matches rows from before a rotation)."""
         return {
             hmac.new(k.lookup, value.encode("utf-8"), hashlib.sha256).hexdigest()
             for k in self._by_id.values()

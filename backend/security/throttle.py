@@ -17,9 +17,7 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-async def recent_count(
-    session: AsyncSession, *, bucket: str, key: str, window: timedelta
-) -> int:
+async def recent_count(session: AsyncSession, *, bucket: str, key: str, window: timedelta) -> int:
     """How many events ``(bucket, key)`` has had within ``window``."""
     since = utcnow() - window
     stmt = select(func.count()).where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-SESSION_TOKEN_PREFIX = "xrs_"
+SESSION_TOKEN_PREFIX = "xrs_"  # noqa: S105 (a prefix, not a secret)
 
 
 def new_token(prefix: str = SESSION_TOKEN_PREFIX) -> tuple[str, str]:

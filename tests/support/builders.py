@@ -28,10 +28,16 @@ class DemoEnterprise:
 
 
 DEMO_ENTERPRISES = [
-    DemoEnterprise("91371302MA3CDXY10K", "临沂沂蒙顺达物流有限公司", "王建国", "371302198001011239"),
+    DemoEnterprise(
+        "91371302MA3CDXY10K", "临沂沂蒙顺达物流有限公司", "王建国", "371302198001011239"
+    ),
     DemoEnterprise("92371311MA3DXY201A", "罗庄区李记五金店", "李秀英", "371311198503150024"),
-    DemoEnterprise("93640100MA7DXY302U", "银川塞上枸杞种植专业合作社", "马志强", "640102199006200037"),
-    DemoEnterprise("91320505MA1DXY4036", "苏州智芯微电子科技有限公司", "陈立", "320505197812120047"),
+    DemoEnterprise(
+        "93640100MA7DXY302U", "银川塞上枸杞种植专业合作社", "马志强", "640102199006200037"
+    ),
+    DemoEnterprise(
+        "91320505MA1DXY4036", "苏州智芯微电子科技有限公司", "陈立", "320505197812120047"
+    ),
 ]
 
 _phones = itertools.count(1)

@@ -62,7 +62,11 @@ def make_pg_template(admin_url: str) -> str:
     """Create and migrate the template database; returns its name."""
     name = f"xinrong_tpl_{uuid.uuid4().hex[:8]}"
     asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
-    asyncio.run(_migrate_url(with_database(admin_url, name).replace("postgresql://", "postgresql+asyncpg://", 1)))
+    asyncio.run(
+        _migrate_url(
+            with_database(admin_url, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+        )
+    )
     return name
 
 

@@ -26,9 +26,17 @@ class Cluster:
         if self.data_dir is None or self.pg_ctl is None:
             return
         subprocess.run(
-            [*(self.run_as or []), self.pg_ctl, "-D", str(self.data_dir / "data"), "-m", "immediate",
-             "stop"],
-            check=False, capture_output=True,
+            [
+                *(self.run_as or []),
+                self.pg_ctl,
+                "-D",
+                str(self.data_dir / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ],
+            check=False,
+            capture_output=True,
         )
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -64,18 +72,44 @@ def start_cluster() -> Cluster | None:
         run_as = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     subprocess.run(
-        [*run_as, str(bin_dir / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-A",
-         "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-        check=True, capture_output=True,
+        [
+            *run_as,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
     )
     options = (
         f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     subprocess.run(
-        [*run_as, str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-l", str(root / "log"),
-         "-w", "-t", "30", "-o", options, "start"],
-        check=True, capture_output=True,
+        [
+            *run_as,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(root / "data"),
+            "-l",
+            str(root / "log"),
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            options,
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     return Cluster(
         url=f"postgresql://postgres@127.0.0.1:{port}/postgres",

@@ -1,0 +1,40 @@
+# 信融 Xinrong — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint format schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## Serve the API and web page on http://127.0.0.1:8000/ with an embedded SQLite and demo data.
+run: $(STAMP)
+	$(BIN)/xinrong serve
+
+## Install PostgreSQL and Chromium when missing, lint, then run the whole suite on both databases.
+test: $(STAMP)
+	bash .ci/install-system-deps.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	XINRONG_REQUIRE_PG=1 XINRONG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Regenerate graphql_schema/schema.graphql after changing the API.
+schema: $(STAMP)
+	$(BIN)/xinrong export-schema --output graphql_schema/schema.graphql
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
