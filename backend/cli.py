@@ -20,10 +20,11 @@ console = Console(stderr=True)
 
 
 def _settings(database_url: str | None = None) -> Settings:
+    environ = dict(os.environ)
     if database_url:
-        os.environ["XINRONG_DATABASE_URL"] = database_url
+        environ["XINRONG_DATABASE_URL"] = database_url
     try:
-        return load_settings()
+        return load_settings(environ)
     except SettingsError as exc:
         console.print(f"[red]配置错误 / configuration error:[/red] {exc}")
         raise typer.Exit(2) from exc

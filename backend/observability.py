@@ -21,7 +21,7 @@ HTTP_LATENCY = Histogram(
     ["route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
-LOGIN_FAILURES = Counter("xinrong_login_failures_total", "Refused sign-ins", ["code"])
+LOGIN_FAILURES = Counter("xinrong_login_failures_total", "Refused sign-ins", ["reason"])
 
 
 class JsonFormatter(logging.Formatter):

@@ -46,11 +46,17 @@ class AuditEntry(Base):
 
 
 class AuditChainHead(Base):
-    """The one row that names the chain's last ``seq`` and hash, so a removed tail is noticed."""
+    """The one row that names the chain's last ``seq`` and hash, so a removed tail is noticed.
+
+    The migration creates it (seq 0) so concurrent first writers all lock the same row; ``mac``
+    authenticates ``(seq, row_hash)``; database triggers refuse to rewind or delete it.
+    """
 
     __tablename__ = "audit_chain_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     row_hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+    mac: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -26,6 +26,15 @@ GENESIS_HASH = "0" * 64
 _HEAD_ID = 1
 
 
+class AuditChainMissing(RuntimeError):
+    """The chain head row is gone: the database was not migrated, or it was tampered with."""
+
+
+def head_bytes(seq: int, row_hash: str) -> bytes:
+    """The bytes the chain head's MAC covers."""
+    return f"audit-head|{seq}|{row_hash}".encode()
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -74,8 +83,7 @@ async def record(
         )
     ).scalar_one_or_none()
     if head is None:
-        head = AuditChainHead(id=_HEAD_ID, seq=0, row_hash=GENESIS_HASH, updated_at=utcnow())
-        session.add(head)
+        raise AuditChainMissing("audit_chain_head has no row: run `xinrong migrate`")
     entry = AuditEntry(
         seq=head.seq + 1,
         occurred_at=utcnow(),
@@ -97,6 +105,8 @@ async def record(
     session.add(entry)
     head.seq = entry.seq
     head.row_hash = entry.row_hash
+    head.key_id = entry.key_id
+    head.mac = keyring.audit_mac(head_bytes(entry.seq, entry.row_hash), entry.key_id)
     head.updated_at = entry.occurred_at
     await session.flush()
     return entry
@@ -174,8 +184,24 @@ async def verify_chain(
     head = (
         await session.execute(select(AuditChainHead).where(AuditChainHead.id == _HEAD_ID))
     ).scalar_one_or_none()
-    head_seq = head.seq if head else 0
-    head_hash = head.row_hash if head else GENESIS_HASH
+    if head is None:
+        return ChainReport(False, checked, None, None, "the chain head row was removed")
+    if head.seq > 0:
+        try:
+            head_ok = head.mac == keyring.audit_mac(
+                head_bytes(head.seq, head.row_hash), head.key_id
+            )
+        except KeyRingError:
+            head_ok = False
+        if not head_ok:
+            return ChainReport(
+                False,
+                checked,
+                head.seq,
+                None,
+                "the chain head's MAC does not match: the head was rewritten",
+            )
+    head_seq, head_hash = head.seq, head.row_hash
     if head_seq != checked or head_hash != prev_hash:
         return ChainReport(
             False,

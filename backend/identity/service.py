@@ -17,6 +17,7 @@ from backend.identity.models import Account, AccountStatus, AuthSession, Role
 from backend.identity.passwords import check_password_strength
 from backend.identity.phone import normalize_phone
 from backend.institutions.models import Institution, InstitutionStatus
+from backend.observability import LOGIN_FAILURES
 from backend.runtime import Runtime
 from backend.security import throttle
 from backend.security.actor import Actor
@@ -131,6 +132,7 @@ async def _record_login_failure(
             key=actor.client_ip,
             window=timedelta(minutes=settings.login_ip_window_minutes),
         )
+    LOGIN_FAILURES.labels(reason).inc()
     details = {"phone": mask_phone(phone), "reason": reason}
     if account is not None and reason == "bad_password":
         account.failed_login_count += 1

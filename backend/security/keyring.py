@@ -9,6 +9,7 @@ ciphertexts still decrypt and old audit rows still verify.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -89,7 +90,13 @@ class KeyRing:
         key_set = self._by_id.get(key_id)
         if version != _CIPHER_VERSION or key_set is None:
             raise KeyRingError(f"unknown key id {key_id}")
-        raw = base64.urlsafe_b64decode(body.encode("ascii"))
+        try:
+            # Strict: the body must be canonical base64, nothing before or after it.
+            raw = base64.b64decode(body.encode("ascii"), altchars=b"-_", validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+            raise KeyRingError("malformed ciphertext") from exc
+        if base64.urlsafe_b64encode(raw).decode("ascii") != body:
+            raise KeyRingError("malformed ciphertext")
         try:
             plain = AESGCM(key_set.encryption).decrypt(
                 raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode("utf-8")

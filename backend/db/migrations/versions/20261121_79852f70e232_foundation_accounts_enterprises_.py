@@ -26,8 +26,17 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("row_hash", sa.String(length=64), nullable=False),
+        sa.Column("key_id", sa.String(length=16), nullable=False),
+        sa.Column("mac", sa.String(length=64), nullable=False),
         sa.Column("updated_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_chain_head")),
+    )
+    # The genesis head: every audited transaction locks this one row (no insert race).
+    op.execute(
+        sa.text(
+            "INSERT INTO audit_chain_head (id, seq, row_hash, key_id, mac, updated_at) "
+            "VALUES (1, 0, :genesis, '', '', CURRENT_TIMESTAMP)"
+        ).bindparams(genesis="0" * 64)
     )
     op.create_table(
         "audit_log",
@@ -335,10 +344,11 @@ def upgrade() -> None:
 
 
 _APPEND_ONLY_MESSAGE = "audit_log is append-only"
+_HEAD_MESSAGE = "audit_chain_head only moves forward"
 
 
 def _create_append_only_triggers() -> None:
-    """Refuse UPDATE and DELETE on audit_log in the database itself (defence in depth)."""
+    """Refuse UPDATE/DELETE on audit_log, and moving the chain head backwards or deleting it."""
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             f"""
@@ -353,21 +363,52 @@ def _create_append_only_triggers() -> None:
             "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
             "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"
         )
+        op.execute(
+            f"""
+            CREATE FUNCTION audit_chain_head_forward_only() RETURNS trigger AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' OR NEW.seq <= OLD.seq THEN
+                    RAISE EXCEPTION '{_HEAD_MESSAGE}';
+                END IF;
+                RETURN NEW;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        op.execute(
+            "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE OR DELETE "
+            "ON audit_chain_head FOR EACH ROW EXECUTE FUNCTION audit_chain_head_forward_only()"
+        )
     else:
         for event in ("UPDATE", "DELETE"):
             op.execute(
                 f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
                 f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY_MESSAGE}'); END"
             )
+        op.execute(
+            "CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE ON audit_chain_head "
+            f"WHEN NEW.seq <= OLD.seq BEGIN SELECT RAISE(ABORT, '{_HEAD_MESSAGE}'); END"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head "
+            f"BEGIN SELECT RAISE(ABORT, '{_HEAD_MESSAGE}'); END"
+        )
 
 
 def _drop_append_only_triggers() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log")
         op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+        op.execute("DROP TRIGGER IF EXISTS audit_chain_head_forward_only ON audit_chain_head")
+        op.execute("DROP FUNCTION IF EXISTS audit_chain_head_forward_only()")
     else:
-        op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        for name in (
+            "audit_log_no_update",
+            "audit_log_no_delete",
+            "audit_chain_head_forward_only",
+            "audit_chain_head_no_delete",
+        ):
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def downgrade() -> None:
