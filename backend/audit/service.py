@@ -121,6 +121,7 @@ class ChainReport:
     bad_seq: int | None = None
     bad_id: int | None = None
     problem: str | None = None
+    head_hash: str | None = None
 
 
 async def _rows(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntry]:
@@ -211,4 +212,4 @@ async def verify_chain(
             f"the chain head names seq {head_seq} but the log ends at seq {checked}: "
             "rows at the end were removed or the head was altered",
         )
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, head_hash=head_hash)
