@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ErrorCode(StrEnum):
@@ -37,5 +41,38 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    @property
+    def all(self) -> list[DomainError]:
+        """Every failure this error stands for (one, unless it is a :class:`DomainErrors`)."""
+        return [self]
+
     def __repr__(self) -> str:
         return f"DomainError({self.code.value!r}, {self.message!r}, field={self.field!r})"
+
+
+class DomainErrors(DomainError):
+    """Several expected failures at once, so that a form can mark every bad field together."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        first = errors[0]
+        super().__init__(first.code, first.message, first.field)
+        self._errors = errors
+
+    @property
+    def all(self) -> list[DomainError]:
+        """Every failure, in the order the checks ran."""
+        return list(self._errors)
+
+
+def check_each(*checks: Callable[[], T]) -> list[T]:
+    """Run independent field checks; raise all their failures together, else return results."""
+    results: list[T] = []
+    failures: list[DomainError] = []
+    for check in checks:
+        try:
+            results.append(check())
+        except DomainError as exc:
+            failures.extend(exc.all)
+    if failures:
+        raise failures[0] if len(failures) == 1 else DomainErrors(failures)
+    return results

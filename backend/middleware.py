@@ -22,6 +22,10 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 _KNOWN_ROUTES = {"/graphql", "/healthz", "/metrics"}
+_PAGE_POLICY = (
+    b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    b"form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class BodyTooLarge(Exception):
@@ -84,6 +88,8 @@ class RequestMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 extra = [(b"x-request-id", request_id.encode()), *_SECURITY_HEADERS]
+                if route != "/graphql":
+                    extra.append((b"content-security-policy", _PAGE_POLICY))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

@@ -72,7 +72,7 @@ class Context:
                 await session.commit()
             except DomainError as exc:
                 await session.rollback()
-                return None, [UserError.from_domain(exc)]
+                return None, [UserError.from_domain(error) for error in exc.all]
         return result, []
 
     async def read(self, work: Callable[[AsyncSession, Actor], Awaitable[T]]) -> T:

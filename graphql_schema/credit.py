@@ -15,9 +15,9 @@ from graphql_schema.permissions import roles
 @strawberry.input
 class IngestCreditRecordsInput:
     batch_id: str = strawberry.field(
-        description="数据提供方自定的批次号;同一批次重复报送不产生变化"
+        description="数据提供方自定的批次号；同一批次重复报送不产生变化"
     )
-    category: str = strawberry.field(description="共享清单类别代码,如 registration")
+    category: str = strawberry.field(description="共享清单类别代码，如 registration")
     records: list[JSON]
 
 
@@ -29,7 +29,7 @@ class IngestBatch:
     status: str = strawberry.field(description="ACCEPTED, PARTIAL 或 REJECTED")
     accepted: int
     rejected: int
-    replayed: bool = strawberry.field(description="此批次此前已报送,本次未作任何更改")
+    replayed: bool = strawberry.field(description="此批次此前已报送，本次未作任何更改")
 
 
 @strawberry.type(description="某一行记录的错误")
@@ -50,7 +50,7 @@ class IngestCreditRecordsPayload:
 @strawberry.type
 class CreditMutation:
     @strawberry.mutation(
-        extensions=roles(Role.DATA_PROVIDER), description="数据提供方报送信用信息(物理归集)"
+        extensions=roles(Role.DATA_PROVIDER), description="数据提供方报送信用信息（物理归集）"
     )
     async def ingest_credit_records(
         self, info: Info, input: IngestCreditRecordsInput

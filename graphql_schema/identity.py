@@ -100,7 +100,7 @@ class IdentityQuery:
         account = await info.context.account()
         return Account.from_model(account) if account else None
 
-    @strawberry.field(description="校验统一社会信用代码(无需登录)")
+    @strawberry.field(description="校验统一社会信用代码（无需登录）")
     def validate_uscc(self, code: str) -> UsccValidation:
         try:
             parsed = parse_uscc(code, field="code")
@@ -131,7 +131,7 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(description="企业用户注册(手机号 + 密码),成功即登录")
+    @strawberry.mutation(description="企业用户注册（手机号 + 密码），成功即登录")
     async def register_account(self, info: Info, input: RegisterAccountInput) -> AuthPayload:
         ctx = info.context
         signed, errors = await ctx.transact(
@@ -151,7 +151,7 @@ class IdentityMutation:
             token=signed.token, account=Account.from_model(signed.account), errors=[]
         )
 
-    @strawberry.mutation(description="登录;连续 5 次密码错误锁定 15 分钟")
+    @strawberry.mutation(description="登录；连续 5 次密码错误锁定 15 分钟")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         ctx = info.context
         signed, errors = await ctx.transact(
@@ -170,7 +170,7 @@ class IdentityMutation:
             token=signed.token, account=Account.from_model(signed.account), errors=[]
         )
 
-    @strawberry.mutation(extensions=signed_in(), description="退出登录(吊销当前令牌)")
+    @strawberry.mutation(extensions=signed_in(), description="退出登录（吊销当前令牌）")
     async def logout(self, info: Info) -> LogoutPayload:
         ctx = info.context
         _, errors = await ctx.transact(
@@ -183,7 +183,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         extensions=roles(RoleValue.ENTERPRISE),
-        description="企业实名认证:统一社会信用代码、名称、法定代表人姓名及身份证号码须与登记信息一致",
+        description="企业实名认证：统一社会信用代码、名称、法定代表人姓名及身份证号码须与登记信息一致",
     )
     async def verify_enterprise(
         self, info: Info, input: VerifyEnterpriseInput

@@ -13,7 +13,7 @@ from graphql_schema.types import Institution
 
 @strawberry.type
 class InstitutionQuery:
-    @strawberry.field(description="平台上的金融机构(公开)")
+    @strawberry.field(description="平台上的金融机构（公开）")
     async def institutions(self, info: Info) -> list[Institution]:
         async def work(session, _actor):  # type: ignore[no-untyped-def]
             rows = await session.execute(

@@ -20,7 +20,7 @@ log = logging.getLogger("xinrong.graphql")
 Query = merge_types("Query", (IdentityQuery, InstitutionQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, CreditMutation))
 
-MASKED_MESSAGE = "服务器内部错误,请稍后重试(已记录,可凭请求编号查询)"
+MASKED_MESSAGE = "服务器内部错误，请稍后重试（已记录，可凭请求编号查询）"
 
 
 def should_mask(error: GraphQLError) -> bool:

@@ -9,12 +9,14 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from backend.credit.models import DataProvider as DataProviderModel
 from backend.enterprises import service as enterprises
 from backend.enterprises.models import Enterprise as EnterpriseModel
 from backend.identity.masking import mask_phone
 from backend.identity.models import Account as AccountModel
 from backend.identity.models import Role as RoleValue
 from backend.identity.regions import region_name
+from backend.identity.uscc import parse_uscc
 from backend.institutions.models import Institution as InstitutionModel
 
 Role = strawberry.enum(RoleValue, name="Role", description="账户角色")
@@ -28,7 +30,7 @@ class InstitutionKind(Enum):
     CREDIT_AGENCY = "CREDIT_AGENCY"
 
 
-@strawberry.type(description="金融机构(公开信息)")
+@strawberry.type(description="金融机构（公开信息）")
 class Institution:
     id: strawberry.ID
     name: str
@@ -42,7 +44,13 @@ class Institution:
         )
 
 
-@strawberry.type(description="市场主体(企业、个体工商户、农民专业合作社)")
+@strawberry.type(description="数据提供单位")
+class DataProvider:
+    id: strawberry.ID
+    name: str
+
+
+@strawberry.type(description="市场主体（企业、个体工商户、农民专业合作社）")
 class Enterprise:
     id: strawberry.ID
     uscc: str
@@ -53,7 +61,7 @@ class Enterprise:
     region_code: str
     industry_code: str | None
     size_class: str | None = strawberry.field(
-        description="micro, small, medium, large;数据不足时为空(不猜测)"
+        description="micro, small, medium, large；数据不足时为空（不猜测）"
     )
     established_on: date | None
     registered_capital: Decimal | None
@@ -66,10 +74,14 @@ class Enterprise:
     def region_name(self) -> str | None:
         return region_name(self.region_code)
 
+    @strawberry.field(description="主体类型（中文）：企业、个体工商户、农民专业合作社……")
+    def entity_type_label(self) -> str:
+        return parse_uscc(self.uscc).entity_type_label
+
     @strawberry.field(
         description=(
-            "法定代表人身份证号码:仅企业本身及获 legal_rep_identity 授权的机构可见,"
-            "其余为空;每次读取均记入审计日志"
+            "法定代表人身份证号码：仅企业本身及获 legal_rep_identity 授权的机构可见，"
+            "其余为空；每次读取均记入审计日志"
         )
     )
     async def legal_rep_id_number(self, info: Info) -> str | None:
@@ -108,11 +120,12 @@ class Account:
     role: Role
     display_name: str
     phone_masked: str
+    department: str | None = strawberry.field(description="所属部门（政府工作人员、审计员）")
     verified_at: datetime | None
     created_at: datetime
     _model: strawberry.Private[AccountModel]
 
-    @strawberry.field(description="已实名认证的企业(企业账户)")
+    @strawberry.field(description="已实名认证的企业（企业账户）")
     async def enterprise(self, info: Info) -> Enterprise | None:
         if self._model.enterprise_id is None:
             return None
@@ -121,7 +134,7 @@ class Account:
         )
         return Enterprise.from_model(model) if model else None
 
-    @strawberry.field(description="所属金融机构(机构账户)")
+    @strawberry.field(description="所属金融机构（机构账户）")
     async def institution(self, info: Info) -> Institution | None:
         if self._model.institution_id is None:
             return None
@@ -129,6 +142,15 @@ class Account:
             lambda session, _actor: session.get(InstitutionModel, self._model.institution_id)
         )
         return Institution.from_model(model) if model else None
+
+    @strawberry.field(description="所属数据提供单位（数据提供方账户）")
+    async def data_provider(self, info: Info) -> DataProvider | None:
+        if self._model.data_provider_id is None:
+            return None
+        model = await info.context.read(
+            lambda session, _actor: session.get(DataProviderModel, self._model.data_provider_id)
+        )
+        return DataProvider(id=strawberry.ID(str(model.id)), name=model.name) if model else None
 
     @classmethod
     def from_model(cls, model: AccountModel) -> Account:
@@ -138,6 +160,7 @@ class Account:
             role=RoleValue(model.role),
             display_name=model.display_name,
             phone_masked=mask_phone(model.phone),
+            department=model.department,
             verified_at=model.verified_at,
             created_at=model.created_at,
             _model=model,

@@ -74,7 +74,7 @@ def _check_call(batch_id: str, category: str, records: list[Any]) -> CategorySpe
     if not isinstance(batch_id, str) or not _BATCH_ID.fullmatch(batch_id):
         raise DomainError(
             ErrorCode.VALIDATION_ERROR,
-            "批次号应为 1 到 100 个字母、数字或 . _ : - ,且以字母或数字开头",
+            "批次号应为 1 到 100 个字母、数字或 . _ : -，且以字母或数字开头",
             field="batchId",
         )
     spec = load_sharing_list().get(category)
@@ -87,7 +87,7 @@ def _check_call(batch_id: str, category: str, records: list[Any]) -> CategorySpe
     if len(records) > MAX_RECORDS_PER_CALL:
         raise DomainError(
             ErrorCode.VALIDATION_ERROR,
-            f"单次最多 {MAX_RECORDS_PER_CALL} 条记录;更大的数据请用批量接口 /ingest/{category}",
+            f"单次最多 {MAX_RECORDS_PER_CALL} 条记录；更大的数据请用批量接口 /ingest/{category}",
             field="records",
         )
     return spec
@@ -146,7 +146,9 @@ async def ingest_records(
     if existing is not None:
         if existing.content_hash != content_hash:
             raise DomainError(
-                ErrorCode.CONFLICT, "该批次号已用于内容不同的批次,请使用新的批次号", field="batchId"
+                ErrorCode.CONFLICT,
+                "该批次号已用于内容不同的批次，请使用新的批次号",
+                field="batchId",
             )
         return IngestOutcome(existing, list(existing.row_errors or []), replayed=True)
 

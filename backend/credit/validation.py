@@ -31,7 +31,7 @@ class CleanRecord:
 def _fail(
     spec: FieldSpec, message: str, code: ErrorCode = ErrorCode.VALIDATION_ERROR
 ) -> DomainError:
-    return DomainError(code, f"{spec.label}({spec.name}):{message}", field=spec.name)
+    return DomainError(code, f"{spec.label}（{spec.name}）：{message}", field=spec.name)
 
 
 def _convert(spec: FieldSpec, value: Any, today: date) -> Any:
@@ -65,7 +65,7 @@ def _convert(spec: FieldSpec, value: Any, today: date) -> Any:
         try:
             amount = Decimal(str(value).strip())
         except InvalidOperation as exc:
-            raise _fail(spec, "金额应为数字(单位:元)") from exc
+            raise _fail(spec, "金额应为数字（单位：元）") from exc
         if not amount.is_finite() or amount < 0:
             raise _fail(spec, "金额应为非负数")
         return str(amount.quantize(Decimal("0.01")))
@@ -85,7 +85,7 @@ def _convert(spec: FieldSpec, value: Any, today: date) -> Any:
     if kind == "industry_code":
         code = str(value).strip().upper()
         if not _INDUSTRY_CODE.fullmatch(code):
-            raise _fail(spec, "应为国民经济行业分类代码(如 C、C39、I65)")
+            raise _fail(spec, "应为国民经济行业分类代码（如 C、C39、I65）")
         return code
     raise _fail(spec, f"未知字段类型 {kind}")
 
@@ -98,7 +98,7 @@ def validate_record(category: CategorySpec, raw: Any, *, today: date) -> CleanRe
     if unknown:
         raise DomainError(
             ErrorCode.VALIDATION_ERROR,
-            f"清单中没有这些字段:{'、'.join(unknown)}",
+            f"清单中没有这些字段：{'、'.join(unknown)}",
             field=unknown[0],
         )
     shown: dict[str, Any] = {}

@@ -36,7 +36,7 @@ async def _check_throttle(session: AsyncSession, runtime: Runtime, actor: Actor)
         limits.append((VERIFY_BY_IP, actor.client_ip, settings.verify_attempts_per_ip))
     for bucket, key, limit in limits:
         if await throttle.recent_count(session, bucket=bucket, key=key, window=window) >= limit:
-            raise DomainError(ErrorCode.RATE_LIMITED, "核验尝试过于频繁,请一小时后再试")
+            raise DomainError(ErrorCode.RATE_LIMITED, "核验尝试过于频繁，请一小时后再试")
     for bucket, key, _limit in limits:
         await throttle.add_event(session, bucket=bucket, key=key, window=window)
 
@@ -94,7 +94,7 @@ async def verify_enterprise(
             actor,
             DomainError(
                 ErrorCode.ENTERPRISE_NOT_FOUND,
-                "登记注册信息中没有该统一社会信用代码,请核对,或待市场监管部门数据更新后再试",
+                "登记注册信息中没有该统一社会信用代码，请核对，或待市场监管部门数据更新后再试",
                 field="uscc",
             ),
             code,
@@ -127,7 +127,7 @@ async def verify_enterprise(
             actor,
             DomainError(
                 ErrorCode.ALREADY_VERIFIED,
-                "该企业已由其他账户完成实名认证;如有疑问请联系平台客服",
+                "该企业已由其他账户完成实名认证；如有疑问请联系平台客服",
                 field="uscc",
             ),
             code,

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.credit.models import DataProvider
 from backend.db.base import utcnow
-from backend.errors import DomainError, ErrorCode
+from backend.errors import DomainError, ErrorCode, check_each
 from backend.identity.masking import mask_phone
 from backend.identity.models import Account, AccountStatus, AuthSession, Role
 from backend.identity.passwords import check_password_strength
@@ -89,11 +89,13 @@ async def register_account(
     user_agent: str | None = None,
 ) -> SignedIn:
     """Create an ENTERPRISE account and sign it in; staff accounts are made elsewhere."""
-    phone = normalize_phone(phone)
-    name = _clean_display_name(display_name)
-    check_password_strength(password, phone=phone)
+    phone, name, _ = check_each(
+        lambda: normalize_phone(phone),
+        lambda: _clean_display_name(display_name),
+        lambda: check_password_strength(password, phone=phone),
+    )
     if await _phone_taken(session, phone):
-        raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已注册,请直接登录", field="phone")
+        raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已注册，请直接登录", field="phone")
     account = Account(
         phone=phone,
         display_name=name,
@@ -176,7 +178,7 @@ async def login(
             window=timedelta(minutes=settings.login_ip_window_minutes),
         )
         if failures >= settings.login_attempts_per_ip:
-            raise DomainError(ErrorCode.RATE_LIMITED, "登录尝试过于频繁,请稍后再试")
+            raise DomainError(ErrorCode.RATE_LIMITED, "登录尝试过于频繁，请稍后再试")
     try:
         phone = normalize_phone(phone)
     except DomainError as exc:
@@ -192,7 +194,7 @@ async def login(
         )
         await session.commit()
         raise DomainError(
-            ErrorCode.ACCOUNT_LOCKED, f"密码错误次数过多,账户已锁定,请约 {minutes} 分钟后再试"
+            ErrorCode.ACCOUNT_LOCKED, f"密码错误次数过多，账户已锁定，请约 {minutes} 分钟后再试"
         )
     password_ok = await runtime.passwords.verify(
         account.password_hash if account else None, password
@@ -210,12 +212,12 @@ async def login(
         if account is not None and account.locked_until and account.locked_until > now:
             raise DomainError(
                 ErrorCode.ACCOUNT_LOCKED,
-                f"密码连续错误 {settings.login_max_failures} 次,账户已锁定 "
+                f"密码连续错误 {settings.login_max_failures} 次，账户已锁定 "
                 f"{settings.login_lock_minutes} 分钟",
             )
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "手机号或密码不正确")
     if account.status != AccountStatus.ACTIVE.value:
-        raise DomainError(ErrorCode.FORBIDDEN, "该账户已停用,请联系平台管理员")
+        raise DomainError(ErrorCode.FORBIDDEN, "该账户已停用，请联系平台管理员")
     await _ensure_organisation_active(session, account)
     account.failed_login_count = 0
     account.locked_until = None
@@ -243,7 +245,7 @@ async def _ensure_organisation_active(session: AsyncSession, account: Account) -
         )
     ).scalar_one()
     if status != InstitutionStatus.ACTIVE.value:
-        raise DomainError(ErrorCode.FORBIDDEN, "所属机构已被暂停或退出平台,无法登录")
+        raise DomainError(ErrorCode.FORBIDDEN, "所属机构已被暂停或退出平台，无法登录")
 
 
 async def authenticate(*, session: AsyncSession, token: str) -> tuple[Account, AuthSession] | None:

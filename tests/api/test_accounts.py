@@ -15,6 +15,7 @@ from tests.support.builders import (
     GOOD_PASSWORD,
     GOVERNMENT_PHONE,
     LOGIN,
+    PROVIDER_PHONE,
     REGISTER,
     load_demo,
     login,
@@ -84,6 +85,33 @@ async def test_register_refuses_bad_input_without_writing(client, runtime):
         assert [(e["code"], e["field"]) for e in payload["errors"]] == [(code, field)]
         assert payload["errors"][0]["message"]
     assert await account_count(runtime) == before
+
+
+async def test_register_reports_every_bad_field_at_once(client):
+    # when
+    result = await client.execute(
+        REGISTER, register_input(phone="12345", password="weak", displayName="")
+    )
+    # then
+    errors = result.data["registerAccount"]["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("INVALID_PHONE", "phone"),
+        ("VALIDATION_ERROR", "displayName"),
+        ("WEAK_PASSWORD", "password"),
+    ]
+
+
+async def test_staff_see_their_organisation(client, runtime):
+    # given
+    await load_demo(runtime)
+    query = "{ me { role department dataProvider { name } institution { name } } }"
+    # when
+    government = await client.execute(query, token=await login(client, GOVERNMENT_PHONE))
+    provider = await client.execute(query, token=await login(client, PROVIDER_PHONE))
+    # then
+    assert government.data["me"]["department"] == "临沂市发展改革委员会 信用建设科"
+    assert government.data["me"]["dataProvider"] is None
+    assert provider.data["me"]["dataProvider"] == {"name": "市场监督管理局（登记注册）"}
 
 
 async def test_password_containing_the_phone_is_weak(client):

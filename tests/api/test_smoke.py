@@ -13,6 +13,15 @@ async def test_health_metrics_and_page(client):
     assert "xinrong_http_requests_total" in metrics.text
     assert page.status_code == 200 and "信融" in page.text
     assert health.headers["x-request-id"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_graphql_responses_carry_no_page_policy(client):
+    response = await client.http.post("/graphql", json={"query": "{ passwordRule }"})
+    assert response.status_code == 200
+    assert "content-security-policy" not in response.headers
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 async def test_register_then_verify_demo_enterprise(client, runtime):

@@ -19,8 +19,8 @@ from tests.support.builders import (
 )
 
 ME_ENTERPRISE = """
-query { me { verifiedAt enterprise { uscc name entityType regionCode regionName legalRepName
-  legalRepIdNumberMasked legalRepIdNumber registrationStatus } } }
+query { me { verifiedAt enterprise { uscc name entityType entityTypeLabel regionCode regionName
+  legalRepName legalRepIdNumberMasked legalRepIdNumber registrationStatus } } }
 """
 VALIDATE = """
 query Validate($code: String!) {
@@ -59,6 +59,10 @@ async def test_each_demo_enterprise_can_be_verified(client, demo, index):
     )
     me = (await client.execute(ME_ENTERPRISE, token=token)).data["me"]
     assert me["enterprise"]["name"] == enterprise.name
+    assert (
+        me["enterprise"]["entityTypeLabel"]
+        == ["企业", "个体工商户", "农民专业合作社", "企业"][index]
+    )
     assert me["verifiedAt"] is not None
 
 

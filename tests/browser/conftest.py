@@ -73,10 +73,15 @@ def live_server(settings_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Headless Chromium; the browser tests are skipped only when it is not installed and
-    ``XINRONG_REQUIRE_BROWSER`` is not 1."""
+@pytest.fixture
+def browser(live_server: str) -> Iterator[object]:
+    """Headless Chromium for one test, started after the live server and stopped before it.
+
+    Not session-wide on purpose: while sync Playwright is started it keeps an asyncio loop marked
+    as running in this thread, which would break every later ``asyncio.run`` (database fixtures,
+    ``live_server``) and pytest-asyncio's own runner. Launching costs about half a second.
+    Skipped only when Chromium is not installed and ``XINRONG_REQUIRE_BROWSER`` is not 1.
+    """
     path = _chromium_path()
     if path is None:
         if os.environ.get("XINRONG_REQUIRE_BROWSER") == "1":

@@ -1,0 +1,116 @@
+// account.js — owns the "我的" view: the signed-in account, the verified enterprise's card,
+// the prompt to verify, and the staff member's role and organisation. Values arrive already
+// masked from the server and are shown as they are (always as text, never as HTML).
+
+import {
+  ENTITY_TYPE_LABELS,
+  INSTITUTION_KIND_LABELS,
+  ROLE_LABELS,
+  formatDate,
+  formatDateTime,
+  label,
+} from "./labels.js";
+
+let idCounter = 0;
+
+/** Build an element: el("p", {class: "x"}, "text", child…). */
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+/** A titled card that is a labelled region (so it can be found by its title). */
+function card(title, extraClass, ...children) {
+  idCounter += 1;
+  const headingId = `card-title-${idCounter}`;
+  return el(
+    "section",
+    { class: `card ${extraClass}`.trim(), "aria-labelledby": headingId },
+    el("h2", { id: headingId }, title),
+    ...children,
+  );
+}
+
+/** A definition list from [term, value, options] rows; rows with value null are left out. */
+function facts(rows) {
+  const list = el("dl", { class: "facts" });
+  for (const [term, value, options = {}] of rows) {
+    if (value === null || value === undefined) continue;
+    list.append(
+      el("div", { class: "fact" }, el("dt", {}, term), el("dd", { class: options.mono ? "mono" : null }, value)),
+    );
+  }
+  return list;
+}
+
+export function enterpriseCard(enterprise, verifiedAt) {
+  return card(
+    "企业信息",
+    "card-enterprise",
+    el(
+      "div",
+      { class: "enterprise-head" },
+      el("p", { class: "enterprise-name" }, enterprise.name),
+      el("span", { class: "badge badge-ok" }, "已实名认证"),
+    ),
+    facts([
+      ["统一社会信用代码", enterprise.uscc, { mono: true }],
+      ["主体类型", enterprise.entityTypeLabel || label(ENTITY_TYPE_LABELS, enterprise.entityType)],
+      ["登记地", enterprise.regionName || "—"],
+      ["法定代表人", enterprise.legalRepName],
+      ["法定代表人身份证号码", enterprise.legalRepIdNumberMasked, { mono: true }],
+      ["成立日期", formatDate(enterprise.establishedOn)],
+      ["登记状态", enterprise.registrationStatus || "—"],
+      ["认证时间", verifiedAt ? formatDateTime(verifiedAt) : null],
+    ]),
+  );
+}
+
+function verifyPrompt() {
+  return card(
+    "尚未完成企业实名认证",
+    "card-prompt",
+    el(
+      "p",
+      {},
+      "完成企业实名认证后，即可免费查看本企业的全部信用信息，发布融资需求、获取匹配的贷款产品和惠企政策。",
+    ),
+    el("a", { class: "btn btn-primary btn-block", href: "#verify" }, "去认证"),
+  );
+}
+
+function accountCard(me) {
+  const staff = me.role !== "ENTERPRISE";
+  const institution = me.institution;
+  return card(
+    "账户信息",
+    "card-account",
+    facts([
+      ["称呼", me.displayName],
+      ["手机号", me.phoneMasked, { mono: true }],
+      ["角色", label(ROLE_LABELS, me.role)],
+      ["所属机构", institution ? institution.name : null],
+      ["机构类别", institution ? label(INSTITUTION_KIND_LABELS, institution.kind) : null],
+      ["所属部门", me.department],
+      ["数据提供单位", me.dataProvider ? me.dataProvider.name : null],
+    ]),
+    staff
+      ? el("p", { class: "hint" }, "工作人员的业务功能（产品发布、授权查询、政策推送、数据报送等）请通过工作台或系统接口办理。")
+      : null,
+  );
+}
+
+/** Fill `container` with the account view for `me`. */
+export function renderAccount(container, me) {
+  const parts = [el("p", { class: "greeting" }, `您好，${me.displayName}`)];
+  if (me.enterprise) parts.push(enterpriseCard(me.enterprise, me.verifiedAt));
+  else if (me.role === "ENTERPRISE") parts.push(verifyPrompt());
+  parts.push(accountCard(me));
+  container.replaceChildren(...parts);
+}
