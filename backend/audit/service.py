@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -121,7 +121,8 @@ class ChainReport:
     bad_seq: int | None = None
     bad_id: int | None = None
     problem: str | None = None
-    head_hash: str | None = None
+    # What to anchor externally; not part of the verdict, so reports compare without it.
+    head_hash: str | None = field(default=None, compare=False)
 
 
 async def _rows(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntry]:

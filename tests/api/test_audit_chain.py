@@ -195,6 +195,7 @@ async def test_real_activity_is_audited_row_by_row_and_the_chain_verifies(client
     # then: the chain holds and covers every row
     rows = await read_log(runtime)
     assert report == ChainReport(ok=True, rows_checked=len(rows))
+    assert report.head_hash == rows[-1].row_hash
     assert await count_rows(runtime, AuditEntry) == len(rows) == 13
     assert [r.seq for r in rows] == list(range(1, 14))
     # and: one row per event, in the order they happened
