@@ -93,6 +93,12 @@ def _optional_id(value: strawberry.ID | None, field: str) -> int | None:
         raise DomainError(ErrorCode.NOT_FOUND, "编号不存在", field=field) from exc
 
 
+def _auth_payload(signed: identity.SignedIn | None, errors: list[UserError]) -> AuthPayload:
+    if signed is None:
+        return AuthPayload(token=None, account=None, errors=errors)
+    return AuthPayload(token=signed.token, account=Account.from_model(signed.account), errors=[])
+
+
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(extensions=signed_in(), description="当前登录账户")
@@ -145,11 +151,7 @@ class IdentityMutation:
                 user_agent=ctx.user_agent,
             )
         )
-        if signed is None:
-            return AuthPayload(token=None, account=None, errors=errors)
-        return AuthPayload(
-            token=signed.token, account=Account.from_model(signed.account), errors=[]
-        )
+        return _auth_payload(signed, errors)
 
     @strawberry.mutation(description="登录；连续 5 次密码错误锁定 15 分钟")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
@@ -164,11 +166,7 @@ class IdentityMutation:
                 user_agent=ctx.user_agent,
             )
         )
-        if signed is None:
-            return AuthPayload(token=None, account=None, errors=errors)
-        return AuthPayload(
-            token=signed.token, account=Account.from_model(signed.account), errors=[]
-        )
+        return _auth_payload(signed, errors)
 
     @strawberry.mutation(extensions=signed_in(), description="退出登录（吊销当前令牌）")
     async def logout(self, info: Info) -> LogoutPayload:

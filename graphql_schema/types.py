@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -18,6 +19,8 @@ from backend.identity.models import Role as RoleValue
 from backend.identity.regions import region_name
 from backend.identity.uscc import parse_uscc
 from backend.institutions.models import Institution as InstitutionModel
+
+T = TypeVar("T")
 
 Role = strawberry.enum(RoleValue, name="Role", description="账户角色")
 
@@ -114,6 +117,13 @@ class Enterprise:
         )
 
 
+async def _related(info: Info, model_class: type[T], key: int | None) -> T | None:
+    """The row of ``model_class`` with primary key ``key`` (None when there is no key)."""
+    if key is None:
+        return None
+    return await info.context.read(lambda session, _actor: session.get(model_class, key))
+
+
 @strawberry.type(description="登录账户")
 class Account:
     id: strawberry.ID
@@ -127,29 +137,17 @@ class Account:
 
     @strawberry.field(description="已实名认证的企业（企业账户）")
     async def enterprise(self, info: Info) -> Enterprise | None:
-        if self._model.enterprise_id is None:
-            return None
-        model = await info.context.read(
-            lambda session, _actor: session.get(EnterpriseModel, self._model.enterprise_id)
-        )
+        model = await _related(info, EnterpriseModel, self._model.enterprise_id)
         return Enterprise.from_model(model) if model else None
 
     @strawberry.field(description="所属金融机构（机构账户）")
     async def institution(self, info: Info) -> Institution | None:
-        if self._model.institution_id is None:
-            return None
-        model = await info.context.read(
-            lambda session, _actor: session.get(InstitutionModel, self._model.institution_id)
-        )
+        model = await _related(info, InstitutionModel, self._model.institution_id)
         return Institution.from_model(model) if model else None
 
     @strawberry.field(description="所属数据提供单位（数据提供方账户）")
     async def data_provider(self, info: Info) -> DataProvider | None:
-        if self._model.data_provider_id is None:
-            return None
-        model = await info.context.read(
-            lambda session, _actor: session.get(DataProviderModel, self._model.data_provider_id)
-        )
+        model = await _related(info, DataProviderModel, self._model.data_provider_id)
         return DataProvider(id=strawberry.ID(str(model.id)), name=model.name) if model else None
 
     @classmethod

@@ -292,16 +292,6 @@ async def logout(*, session: AsyncSession, runtime: Runtime, actor: Actor, token
     )
 
 
-async def revoke_all_sessions(*, session: AsyncSession, account_id: int) -> int:
-    """Revoke every live session of an account; returns how many were revoked."""
-    result = await session.execute(
-        update(AuthSession)
-        .where(AuthSession.account_id == account_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
-    return int(result.rowcount or 0)
-
-
 async def create_staff_account(
     *,
     session: AsyncSession,

@@ -27,8 +27,3 @@ class Actor:
     def system(cls, request_id: str | None = None) -> Actor:
         """The platform itself (seeding, command-line jobs)."""
         return cls(is_system=True, request_id=request_id)
-
-    @property
-    def is_authenticated(self) -> bool:
-        """True when an account is behind this actor."""
-        return self.account_id is not None

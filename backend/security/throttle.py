@@ -40,12 +40,3 @@ async def add_event(session: AsyncSession, *, bucket: str, key: str, window: tim
     )
     session.add(ThrottleEvent(bucket=bucket, key_hash=key_hash))
     await session.flush()
-
-
-async def clear(session: AsyncSession, *, bucket: str, key: str) -> None:
-    """Forget ``(bucket, key)``'s events (after a successful sign-in, say)."""
-    await session.execute(
-        delete(ThrottleEvent).where(
-            ThrottleEvent.bucket == bucket, ThrottleEvent.key_hash == _key_hash(key)
-        )
-    )

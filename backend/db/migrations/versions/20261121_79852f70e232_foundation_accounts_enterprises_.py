@@ -227,7 +227,6 @@ def upgrade() -> None:
         sa.Column("created_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", backend.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", backend.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_seen_at", backend.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("client_ip", sa.String(length=64), nullable=True),
         sa.Column("user_agent", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(
