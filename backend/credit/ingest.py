@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
+from backend.clock import china_today
 from backend.credit.models import CreditRecord, DataProvider, IngestBatch
 from backend.credit.registration import apply_registration
 from backend.credit.sharing_list import CategorySpec, load_sharing_list
@@ -152,7 +153,7 @@ async def ingest_records(
             )
         return IngestOutcome(existing, list(existing.row_errors or []), replayed=True)
 
-    valid, row_errors = _validate_rows(spec, records, utcnow().date())
+    valid, row_errors = _validate_rows(spec, records, china_today())
     batch = IngestBatch(
         data_provider_id=provider.id,
         external_batch_id=batch_id,

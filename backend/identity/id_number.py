@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from backend.clock import china_today
 from backend.errors import DomainError, ErrorCode
 from backend.identity.regions import province_code_known
 
@@ -74,7 +75,7 @@ def parse_id_number(
         raise _refuse(f"身份证号码中的出生日期{digits}不是有效日期", field) from None
     if birth_date.year < _EARLIEST_BIRTH_YEAR:
         raise _refuse(f"身份证号码中的出生年份{birth_date.year}早于1900年", field)
-    if birth_date > (today or date.today()):
+    if birth_date > (today or china_today()):
         raise _refuse(f"身份证号码中的出生日期{digits}晚于今天", field)
     if not province_code_known(number[:2]):
         raise _refuse(f"身份证号码前两位“{number[:2]}”不是有效的省级行政区划代码", field)
