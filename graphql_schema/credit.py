@@ -50,7 +50,7 @@ class IngestCreditRecordsPayload:
 @strawberry.type
 class CreditMutation:
     @strawberry.mutation(
-        extensions=roles(Role.DATA_PROVIDER), description="数据提供方报送信用信息（物理归集）"
+        extensions=roles(Role.DATA_PROVIDER), description="报送信用信息（物理归集；仅数据提供方）"
     )
     async def ingest_credit_records(
         self, info: Info, input: IngestCreditRecordsInput

@@ -101,7 +101,7 @@ def _auth_payload(signed: identity.SignedIn | None, errors: list[UserError]) -> 
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(extensions=signed_in(), description="当前登录账户")
+    @strawberry.field(extensions=signed_in(), description="当前登录账户（需登录）")
     async def me(self, info: Info) -> Account | None:
         account = await info.context.account()
         return Account.from_model(account) if account else None
@@ -168,7 +168,7 @@ class IdentityMutation:
         )
         return _auth_payload(signed, errors)
 
-    @strawberry.mutation(extensions=signed_in(), description="退出登录（吊销当前令牌）")
+    @strawberry.mutation(extensions=signed_in(), description="退出登录（吊销当前令牌；需登录）")
     async def logout(self, info: Info) -> LogoutPayload:
         ctx = info.context
         _, errors = await ctx.transact(
@@ -181,7 +181,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         extensions=roles(RoleValue.ENTERPRISE),
-        description="企业实名认证：统一社会信用代码、名称、法定代表人姓名及身份证号码须与登记信息一致",
+        description="企业实名认证（企业账户）：统一社会信用代码、名称、法定代表人姓名及身份证号码须与登记信息一致",
     )
     async def verify_enterprise(
         self, info: Info, input: VerifyEnterpriseInput
@@ -204,7 +204,8 @@ class IdentityMutation:
         )
 
     @strawberry.mutation(
-        extensions=roles(RoleValue.GOVERNMENT), description="政府工作人员创建工作人员账户"
+        extensions=roles(RoleValue.GOVERNMENT),
+        description="创建工作人员账户（仅政府工作人员）",
     )
     async def create_staff_account(
         self, info: Info, input: CreateStaffAccountInput

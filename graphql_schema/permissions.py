@@ -39,9 +39,15 @@ class HasRole(BasePermission):
 
 def signed_in() -> list[FieldExtension]:
     """Field extensions requiring any signed-in account."""
-    return [PermissionExtension(permissions=[IsAuthenticated()])]
+    return [PermissionExtension(permissions=[IsAuthenticated()], use_directives=False)]
 
 
 def roles(*allowed: Role) -> list[FieldExtension]:
     """Field extensions requiring a signed-in account of one of ``allowed`` roles."""
-    return [PermissionExtension(permissions=[IsAuthenticated(), HasRole(*allowed)])]
+    # No schema directives: a bare @hasRole in the SDL would not say which role; the field
+    # descriptions say it in words instead.
+    return [
+        PermissionExtension(
+            permissions=[IsAuthenticated(), HasRole(*allowed)], use_directives=False
+        )
+    ]
