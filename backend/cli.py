@@ -16,6 +16,8 @@ from backend.settings import Settings, SettingsError, load_settings
 app = typer.Typer(help="信融 Xinrong — financing credit service platform", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+sharing_app = typer.Typer(help="The sharing list (信用信息共享清单).", no_args_is_help=True)
+app.add_typer(sharing_app, name="sharing-list")
 console = Console(stderr=True)
 
 
@@ -121,6 +123,46 @@ def audit_verify(
         err=True,
     )
     raise typer.Exit(1)
+
+
+@sharing_app.command("check")
+def sharing_list_check(
+    path: Path = typer.Argument(None, help="The file to check (default: the one the app loads)."),
+) -> None:
+    """Check the sharing-list file and the data providers against it; print what it holds."""
+    import json
+
+    from rich.table import Table
+
+    from backend.credit.sharing_list import DEFAULT_PATH, SharingListError, parse_sharing_list
+    from backend.seed import SEED_DIR
+
+    target = path or DEFAULT_PATH
+    try:
+        shared = parse_sharing_list(json.loads(target.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, SharingListError) as exc:
+        console.print(f"[red]{target}: {exc}[/red]")
+        raise typer.Exit(1) from exc
+    providers = json.loads((SEED_DIR / "data_providers.json").read_text(encoding="utf-8"))
+    senders = {c: p["code"] for p in providers["providers"] for c in p["categories"]}
+    unknown = sorted(set(senders) - set(shared.categories))
+    table = Table(title=f"{target.name} version {shared.version}")
+    for column in ("code", "label", "disclosure", "natural key", "fields", "personal", "provider"):
+        table.add_column(column)
+    for spec in shared.categories.values():
+        table.add_row(
+            spec.code,
+            spec.label,
+            spec.disclosure,
+            ",".join(spec.natural_key),
+            str(len(spec.fields)),
+            ",".join(f.name for f in spec.fields if f.personal) or "-",
+            senders.get(spec.code, "[yellow]none[/yellow]"),
+        )
+    Console().print(table)
+    if unknown:
+        console.print(f"[red]data_providers.json names categories not in the list: {unknown}[/red]")
+        raise typer.Exit(1)
 
 
 @app.command("export-schema")

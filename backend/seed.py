@@ -113,7 +113,8 @@ async def seed_demo(runtime: Runtime, report: SeedReport, seed_dir: Path) -> Non
             report.accounts += 1
         await session.commit()
 
-    for path in sorted(demo.glob("*.jsonl")):
+    # Registration first: records of every other category refer to registered enterprises.
+    for path in sorted(demo.glob("*.jsonl"), key=lambda p: (p.stem != "registration", p.stem)):
         await _ingest_demo_file(runtime, report, path)
 
 

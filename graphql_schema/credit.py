@@ -18,7 +18,13 @@ class IngestCreditRecordsInput:
         description="数据提供方自定的批次号；同一批次重复报送不产生变化"
     )
     category: str = strawberry.field(description="共享清单类别代码，如 registration")
-    records: list[JSON]
+    records: list[JSON] = strawberry.field(description="记录（按共享清单字段）")
+    withdrawals: list[JSON] | None = strawberry.field(
+        default=None, description="撤回：每项只需该类别的主键字段；撤回后记录不再展示，历史保留"
+    )
+    all_or_nothing: bool = strawberry.field(
+        default=False, description="为 true 时，任何一行有错则整批不入库"
+    )
 
 
 @strawberry.type(description="报送批次")
@@ -29,12 +35,15 @@ class IngestBatch:
     status: str = strawberry.field(description="ACCEPTED, PARTIAL 或 REJECTED")
     accepted: int
     rejected: int
+    withdrawn: int
+    all_or_nothing: bool
     replayed: bool = strawberry.field(description="此批次此前已报送，本次未作任何更改")
 
 
 @strawberry.type(description="某一行记录的错误")
 class RowError:
-    index: int
+    index: int = strawberry.field(description="在 records（或 withdrawals）中的序号，从 0 起")
+    withdrawal: bool = strawberry.field(description="为 true 时 index 指 withdrawals")
     code: ErrorCode
     field: str | None
     message: str
@@ -64,6 +73,8 @@ class CreditMutation:
                 batch_id=input.batch_id,
                 category=input.category,
                 records=list(input.records),
+                withdrawals=list(input.withdrawals or []),
+                all_or_nothing=input.all_or_nothing,
             )
         )
         if outcome is None:
@@ -77,11 +88,14 @@ class CreditMutation:
                 status=batch.status,
                 accepted=batch.accepted,
                 rejected=batch.rejected,
+                withdrawn=batch.withdrawn,
+                all_or_nothing=batch.all_or_nothing,
                 replayed=outcome.replayed,
             ),
             row_errors=[
                 RowError(
                     index=row["index"],
+                    withdrawal=bool(row.get("withdrawal", False)),
                     code=ErrorCode(row["code"]),
                     field=row.get("field"),
                     message=row["message"],

@@ -11,13 +11,14 @@ from strawberry.tools import merge_types
 
 from backend.settings import Settings
 from graphql_schema.credit import CreditMutation
+from graphql_schema.credit_profile import CreditProfileQuery
 from graphql_schema.identity import IdentityMutation, IdentityQuery
 from graphql_schema.institutions import InstitutionQuery
 from graphql_schema.limits import validation_rules_extension
 
 log = logging.getLogger("xinrong.graphql")
 
-Query = merge_types("Query", (IdentityQuery, InstitutionQuery))
+Query = merge_types("Query", (IdentityQuery, InstitutionQuery, CreditProfileQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, CreditMutation))
 
 MASKED_MESSAGE = "服务器内部错误，请稍后重试（已记录，可凭请求编号查询）"

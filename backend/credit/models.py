@@ -37,6 +37,8 @@ class IngestBatch(Base):
     status: Mapped[str] = mapped_column(String(20))
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    all_or_nothing: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64))
     row_errors: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc, default=list)
     submitted_by_account_id: Mapped[int | None] = mapped_column(
@@ -70,7 +72,10 @@ class CreditRecord(Base):
     personal_cipher: Mapped[str | None] = mapped_column(Text, default=None)
     content_hash: Mapped[str] = mapped_column(String(64))
     occurred_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # Shown and counted only up to this date (行政处罚 公示期); kept in history after it.
+    visible_until: Mapped[date | None] = mapped_column(Date, default=None)
     data_provider_id: Mapped[int] = mapped_column(ForeignKey("data_providers.id"))
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

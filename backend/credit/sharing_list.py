@@ -14,8 +14,23 @@ from pathlib import Path
 from typing import Any
 
 FIELD_TYPES = frozenset(
-    {"string", "date", "money", "integer", "boolean", "enum", "uscc", "id_number", "industry_code"}
+    {
+        "string",
+        "date",
+        "month",
+        "year",
+        "money",
+        "decimal",
+        "integer",
+        "boolean",
+        "enum",
+        "uscc",
+        "id_number",
+        "industry_code",
+        "region_code",
+    }
 )
+MASKINGS = frozenset({"id_number", "phone", "name", "full"})
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "seed_products" / "sharing_list.json"
 
 
@@ -38,6 +53,16 @@ class FieldSpec:
     values: tuple[str, ...] = ()
     default: Any = None
     not_future: bool = False
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class PublicWhen:
+    """An authorised-only category whose records are public when a field has one of ``values``
+    (纳税信用 A 级 is published; other grades are not)."""
+
+    field: str
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -50,6 +75,9 @@ class CategorySpec:
     natural_key: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
     occurred_on_field: str | None = None
+    visible_until_field: str | None = None
+    public_when: PublicWhen | None = None
+    source_note: str | None = None
 
     def field(self, name: str) -> FieldSpec | None:
         """The field called ``name``, if the category has one."""
@@ -73,6 +101,12 @@ def _parse_field(raw: dict[str, Any], where: str) -> FieldSpec:
         raise SharingListError(f"{where}: unknown field type {raw.get('type')!r}")
     if raw["type"] == "enum" and not raw.get("values"):
         raise SharingListError(f"{where}: an enum field needs values")
+    if raw.get("personal") and raw.get("masking") not in MASKINGS:
+        raise SharingListError(
+            f"{where}: a personal field needs masking, one of {sorted(MASKINGS)}"
+        )
+    if raw.get("disclosure") not in (None, "public", "authorised"):
+        raise SharingListError(f"{where}: disclosure must be public or authorised")
     return FieldSpec(
         name=raw["name"],
         label=raw.get("label", raw["name"]),
@@ -85,6 +119,7 @@ def _parse_field(raw: dict[str, Any], where: str) -> FieldSpec:
         values=tuple(raw.get("values", ())),
         default=raw.get("default"),
         not_future=bool(raw.get("not_future", False)),
+        minimum=raw.get("minimum"),
     )
 
 
@@ -102,8 +137,21 @@ def parse_sharing_list(document: dict[str, Any]) -> SharingList:
         key = tuple(raw.get("natural_key", ()))
         if not key or not set(key) <= names:
             raise SharingListError(f"{where}: natural_key must name fields of the category")
+        if any(f.personal for f in fields if f.name in key):
+            # Natural keys are stored in clear for look-ups: personal data may not be part of one.
+            raise SharingListError(f"{where}: a natural_key field may not be personal")
         if raw.get("disclosure") not in {"public", "authorised"}:
             raise SharingListError(f"{where}: disclosure must be public or authorised")
+        types = {f.name: f.type for f in fields}
+        for key_name in ("occurred_on_field", "visible_until_field"):
+            if raw.get(key_name) and types.get(raw[key_name]) not in {"date", "month", "year"}:
+                raise SharingListError(f"{where}: {key_name} must name a date field")
+        public_when = None
+        if raw.get("public_when"):
+            rule = raw["public_when"]
+            if rule.get("field") not in names or not rule.get("in"):
+                raise SharingListError(f"{where}: public_when needs a field and values ('in')")
+            public_when = PublicWhen(field=rule["field"], values=tuple(rule["in"]))
         spec = CategorySpec(
             code=raw["code"],
             label=raw["label"],
@@ -111,6 +159,9 @@ def parse_sharing_list(document: dict[str, Any]) -> SharingList:
             natural_key=key,
             fields=fields,
             occurred_on_field=raw.get("occurred_on_field"),
+            visible_until_field=raw.get("visible_until_field"),
+            public_when=public_when,
+            source_note=raw.get("source"),
         )
         if spec.code in categories:
             raise SharingListError(f"{where}: duplicate category {spec.code}")

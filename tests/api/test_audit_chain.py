@@ -9,8 +9,10 @@ verify after a key rotation; an audit row commits or rolls back with the change 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +39,10 @@ from tests.support.builders import (
     register,
     verify_input,
 )
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "seed_products" / "demo"
+DEMO_ACCOUNTS = len(json.loads((DEMO_DIR / "accounts.json").read_text("utf-8"))["accounts"])
+DEMO_BATCHES = len(list(DEMO_DIR.glob("*.jsonl")))
 
 AUDIT_LOG = AuditEntry.__table__
 CLIENT_IP = "203.0.113.10"  # the address the test client connects from (tests/conftest.py)
@@ -147,7 +153,7 @@ def row_values(row: AuditEntry) -> dict[str, Any]:
 
 
 async def test_real_activity_is_audited_row_by_row_and_the_chain_verifies(client, runtime):
-    # given: the demo data (4 staff accounts, one ingested batch), then people using the API
+    # given: the demo data (staff accounts, one batch per demo file), then people using the API
     await load_demo(runtime)
     phone = new_phone()
     enterprise_token = await register(client, phone=phone)
@@ -196,15 +202,16 @@ async def test_real_activity_is_audited_row_by_row_and_the_chain_verifies(client
     rows = await read_log(runtime)
     assert report == ChainReport(ok=True, rows_checked=len(rows))
     assert report.head_hash == rows[-1].row_hash
-    assert await count_rows(runtime, AuditEntry) == len(rows) == 13
-    assert [r.seq for r in rows] == list(range(1, 14))
-    # and: one row per event, in the order they happened
-    assert [(r.action, r.outcome) for r in rows] == [
-        ("account.create_staff", "success"),
-        ("account.create_staff", "success"),
-        ("account.create_staff", "success"),
-        ("account.create_staff", "success"),
-        ("ingest.batch", "success"),
+    demo_rows = DEMO_ACCOUNTS + DEMO_BATCHES
+    assert await count_rows(runtime, AuditEntry) == len(rows) == demo_rows + 8
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    # and: the demo seed wrote one row per staff account and per batch
+    assert [(r.action, r.outcome) for r in rows[:demo_rows]] == (
+        [("account.create_staff", "success")] * DEMO_ACCOUNTS
+        + [("ingest.batch", "success")] * DEMO_BATCHES
+    )
+    # and: then one row per event, in the order they happened
+    assert [(r.action, r.outcome) for r in rows[demo_rows:]] == [
         ("account.register", "success"),
         ("auth.login", "failure"),
         ("enterprise.verify", "failure"),

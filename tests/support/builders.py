@@ -123,3 +123,105 @@ async def verified_enterprise_user(
     result = await client.execute(VERIFY, verify_input(enterprise), token=token)
     assert result.data["verifyEnterprise"]["errors"] == [], result.data
     return token
+
+
+INGEST = """
+mutation Ingest($input: IngestCreditRecordsInput!) {
+  ingestCreditRecords(input: $input) {
+    batch { id batchId category status accepted rejected withdrawn allOrNothing replayed }
+    rowErrors { index withdrawal code field message }
+    errors { code field message }
+  }
+}
+"""
+
+
+async def provider_token(
+    client: GraphQLClient, runtime: Runtime, *, code: str, categories: list[str]
+) -> str:
+    """A data-provider account for a new provider allowed ``categories``; returns its token."""
+    from backend.credit.models import DataProvider
+    from backend.identity import service as identity
+    from backend.identity.models import Role
+    from backend.security.actor import Actor
+
+    phone = new_phone()
+    async with runtime.sessionmaker() as session:
+        provider = DataProvider(code=code, name=f"测试数据提供方 {code}", categories=categories)
+        session.add(provider)
+        await session.flush()
+        await identity.create_staff_account(
+            session=session,
+            runtime=runtime,
+            actor=Actor.system(),
+            phone=phone,
+            password=GOOD_PASSWORD,
+            display_name="数据报送",
+            role=Role.DATA_PROVIDER,
+            data_provider_id=provider.id,
+        )
+        await session.commit()
+    return await login(client, phone, GOOD_PASSWORD)
+
+
+async def ingest(
+    client: GraphQLClient,
+    token: str,
+    category: str,
+    records: list,
+    *,
+    batch_id: str | None = None,
+    withdrawals: list | None = None,
+    all_or_nothing: bool = False,
+) -> dict:
+    """Send one batch; returns the ingestCreditRecords payload."""
+    variables = {
+        "input": {
+            "batchId": batch_id or f"b-{new_phone()}",
+            "category": category,
+            "records": records,
+            "withdrawals": withdrawals,
+            "allOrNothing": all_or_nothing,
+        }
+    }
+    result = await client.execute(INGEST, variables, token=token)
+    return result.data["ingestCreditRecords"]
+
+
+async def registered_enterprise(
+    client: GraphQLClient, runtime: Runtime, *, uscc: str, name: str, id_number: str
+) -> str:
+    """Register an enterprise through the registration provider and verify a new account for
+    it; returns that account's token."""
+    samr = await provider_token(client, runtime, code=f"samr-{uscc}", categories=["registration"])
+    payload = await ingest(
+        client,
+        samr,
+        "registration",
+        [
+            {
+                "uscc": uscc,
+                "name": name,
+                "legal_rep_name": "赵六",
+                "legal_rep_id_number": id_number,
+                "established_on": "2015-06-01",
+                "industry_code": "C39",
+            }
+        ],
+    )
+    assert payload["errors"] == [] and payload["rowErrors"] == [], payload
+    token = await register(client)
+    result = await client.execute(
+        VERIFY,
+        {
+            "input": {
+                "uscc": uscc,
+                "name": name,
+                "legalRepName": "赵六",
+                "legalRepIdNumber": id_number,
+            }
+        },
+        token=token,
+    )
+    assert result.data["verifyEnterprise"]["errors"] == [], result.data
+    return token
