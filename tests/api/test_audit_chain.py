@@ -9,10 +9,8 @@ verify after a key rotation; an audit row commits or rolls back with the change 
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +26,8 @@ from backend.runtime import Runtime
 from backend.security.actor import Actor
 from backend.security.keyring import KeyRing
 from tests.support.builders import (
+    DEMO_ACCOUNTS,
+    DEMO_BATCHES,
     DEMO_ENTERPRISES,
     LOGIN,
     PROVIDER_PHONE,
@@ -39,10 +39,6 @@ from tests.support.builders import (
     register,
     verify_input,
 )
-
-DEMO_DIR = Path(__file__).resolve().parents[2] / "seed_products" / "demo"
-DEMO_ACCOUNTS = len(json.loads((DEMO_DIR / "accounts.json").read_text("utf-8"))["accounts"])
-DEMO_BATCHES = len(list(DEMO_DIR.glob("*.jsonl")))
 
 AUDIT_LOG = AuditEntry.__table__
 CLIENT_IP = "203.0.113.10"  # the address the test client connects from (tests/conftest.py)

@@ -7,7 +7,6 @@ at the database through their own short-lived event loops.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from backend.credit.models import CreditRecord, IngestBatch
 from backend.db.engine import create_engine
 from backend.identity.models import Account
 from backend.settings import Settings
+from tests.support.builders import DEMO_ACCOUNTS, DEMO_BATCHES
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "graphql_schema" / "schema.graphql"
 EXPORT_HINT = "run `xinrong export-schema --output graphql_schema/schema.graphql`"
@@ -123,10 +123,6 @@ def test_a_bad_configuration_exits_2_with_the_reason(database_url):
 
 
 # ---------------------------------------------------------------- seed
-
-DEMO_DIR = Path(__file__).resolve().parents[2] / "seed_products" / "demo"
-DEMO_ACCOUNTS = len(json.loads((DEMO_DIR / "accounts.json").read_text("utf-8"))["accounts"])
-DEMO_BATCHES = len(list(DEMO_DIR.glob("*.jsonl")))
 
 
 def test_seed_demo_loads_the_demo_data_once(database_url):

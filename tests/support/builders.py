@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from backend.runtime import Runtime
 from backend.seed import seed
 from tests.support.graphql import GraphQLClient
 
+DEMO_DIR = Path(__file__).resolve().parents[2] / "seed_products" / "demo"
+DEMO_ACCOUNTS = len(json.loads((DEMO_DIR / "accounts.json").read_text("utf-8"))["accounts"])
+DEMO_BATCHES = len(list(DEMO_DIR.glob("*.jsonl")))
 DEMO_PASSWORD = "Demo#2026"
 BANK_PHONE = "13900000001"
 GOVERNMENT_PHONE = "13700000001"
