@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
+from backend.credit.http import ingest_endpoint
 from backend.middleware import RequestMiddleware
 from backend.observability import configure_logging
 from backend.runtime import Runtime
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        Route("/ingest/{category}", ingest_endpoint, methods=["POST"]),
         Mount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web"),
     ]
     app = Starlette(
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             Middleware(
                 RequestMiddleware,
                 max_body_bytes=settings.max_body_bytes,
+                max_ingest_bytes=settings.max_ingest_bytes,
                 trusted_proxies=settings.trusted_proxies,
             )
         ],

@@ -34,7 +34,11 @@ class BodyTooLarge(Exception):
 
 def _route_label(path: str) -> str:
     """A bounded label for metrics: known endpoints by name, everything else as static."""
-    return path if path in _KNOWN_ROUTES else "static"
+    if path in _KNOWN_ROUTES:
+        return path
+    if path.startswith("/ingest/"):
+        return "/ingest/{category}"
+    return "static"
 
 
 def client_address(scope: Scope, trusted_proxies: tuple[str, ...]) -> str | None:
@@ -58,10 +62,16 @@ class RequestMiddleware:
     logs one JSON line and counts it in Prometheus."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, trusted_proxies: tuple[str, ...]
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_ingest_bytes: int,
+        trusted_proxies: tuple[str, ...],
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_ingest_bytes = max_ingest_bytes
         self.trusted_proxies = trusted_proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,6 +89,7 @@ class RequestMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500}
         route = _route_label(scope.get("path", ""))
+        limit = self.max_ingest_bytes if route == "/ingest/{category}" else self.max_body_bytes
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -91,7 +102,7 @@ class RequestMiddleware:
 
         try:
             declared = headers.get(b"content-length")
-            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            if declared is not None and declared.isdigit() and int(declared) > limit:
                 await self._refuse_too_large(send_wrapper)
                 return
             received = 0
@@ -101,7 +112,7 @@ class RequestMiddleware:
                 message = await receive()
                 if message["type"] == "http.request":
                     received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
+                    if received > limit:
                         raise BodyTooLarge
                 return message
 

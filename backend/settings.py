@@ -31,6 +31,7 @@ class Settings:
     session_ttl_minutes: int = 12 * 60
     password_hash_profile: str = "standard"  # noqa: S105 (a profile name)
     max_body_bytes: int = 1024 * 1024
+    max_ingest_bytes: int = 8 * 1024**3
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
     graphql_max_tokens: int = 2000
@@ -139,6 +140,7 @@ def load_settings(
         session_ttl_minutes=_int(env_vars, "XINRONG_SESSION_TTL_MINUTES", 12 * 60),
         password_hash_profile=profile,
         max_body_bytes=_int(env_vars, "XINRONG_MAX_BODY_BYTES", 1024 * 1024),
+        max_ingest_bytes=_int(env_vars, "XINRONG_MAX_INGEST_BYTES", 8 * 1024**3),
         trusted_proxies=_list(env_vars.get("XINRONG_TRUSTED_PROXIES")),
         log_level=env_vars.get("XINRONG_LOG_LEVEL", "INFO").upper(),
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import operator
 import string
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -172,6 +172,14 @@ def _truth(node: Mapping[str, Any], facts: Mapping[str, Any]) -> bool | None:
 
 
 def _compare(op: str, actual: Any, expected: Any, kind: str) -> bool | None:
+    """One condition; None (unknown) when the fact or the card's value cannot be compared."""
+    try:
+        return _compare_values(op, actual, expected, kind)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+
+
+def _compare_values(op: str, actual: Any, expected: Any, kind: str) -> bool | None:
     if kind == "number":
         actual = as_decimal(actual)
         if actual is None:
@@ -200,7 +208,11 @@ class _Formatter(string.Formatter):
             amount = as_decimal(value)
             if amount is None:
                 return str(value)
-            return f"{(amount / _TEN_THOUSAND).quantize(Decimal('0.01'), ROUND_HALF_UP):f}"
+            try:
+                wan = (amount / _TEN_THOUSAND).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            except ArithmeticError:  # too large to show in 万元 with two decimals
+                return str(value)
+            return f"{wan:f}"
         return str(super().format_field(value, format_spec))
 
 
@@ -218,6 +230,6 @@ class _Facts(dict[str, Any]):
         return None
 
 
-def explain(evaluation: Evaluation) -> Sequence[str]:
+def explain(evaluation: Evaluation) -> list[str]:
     """One line per factor, ``维度 · 名称 ±分：说明``, for logs and the report's plain-text form."""
     return [f"{f.dimension} · {f.name} {f.points:+d}：{f.explanation}" for f in evaluation.factors]

@@ -50,9 +50,12 @@ def _content_hash(category: str, records: list[Any], withdrawals: list[Any], str
 
 
 async def find_batch(
-    session: AsyncSession, provider: DataProvider, batch_id: str, content_hash: str
+    session: AsyncSession, provider: DataProvider, batch_id: str, content_hash: str | None
 ) -> IngestBatch | None:
-    """The earlier batch under this id when its content is the same; CONFLICT when it is not."""
+    """The earlier batch under this id when its content is the same; CONFLICT when it is not.
+
+    With ``content_hash`` None it only says whether the id is taken.
+    """
     existing = (
         await session.execute(
             select(IngestBatch).where(
@@ -61,7 +64,7 @@ async def find_batch(
             )
         )
     ).scalar_one_or_none()
-    if existing is not None and existing.content_hash != content_hash:
+    if existing is not None and content_hash is not None and existing.content_hash != content_hash:
         raise DomainError(
             ErrorCode.CONFLICT, "该批次号已用于内容不同的批次，请使用新的批次号", field="batchId"
         )

@@ -27,6 +27,13 @@ _MASKERS = {
 
 
 @dataclass(frozen=True)
+class UnparsableRow:
+    """A line of a bulk file that could not be read as a record; it becomes a row error."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class CleanRecord:
     """A validated record: shown fields (personal ones masked), personal data, key and date."""
 
@@ -126,6 +133,8 @@ def _convert(spec: FieldSpec, value: Any, today: date) -> Any:
 
 def validate_record(category: CategorySpec, raw: Any, *, today: date) -> CleanRecord:
     """Validate ``raw`` (a JSON object) against ``category``; DomainError on the first fault."""
+    if isinstance(raw, UnparsableRow):
+        raise DomainError(ErrorCode.VALIDATION_ERROR, raw.message)
     if not isinstance(raw, dict):
         raise DomainError(ErrorCode.VALIDATION_ERROR, "每条记录应为 JSON 对象")
     unknown = sorted(set(raw) - {f.name for f in category.fields})
