@@ -22,11 +22,13 @@ test: $(STAMP)
 	bash .ci/install-system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict matching
 	XINRONG_REQUIRE_PG=1 XINRONG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict matching
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from backend.credit import profile
+from backend.credit.evaluation import evaluate_enterprise
 from backend.credit.models import CreditRecord as CreditRecordModel
 from backend.credit.sharing_list import load_sharing_list
 from backend.enterprises.models import Enterprise as EnterpriseModel
@@ -99,10 +100,44 @@ def _user_error(error: DomainError) -> GraphQLError:
     return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
 
 
+@strawberry.type(description="评分因素")
+class EvaluationFactor:
+    name: str
+    dimension: str
+    points: int
+    explanation: str
+
+
+@strawberry.type(description="信用评价：分数、等级及每一项因素（评分卡版本可查）")
+class Evaluation:
+    score: int
+    grade: str
+    version: str
+    factors: list[EvaluationFactor]
+
+
 @strawberry.type(description="本企业信用档案（免费）")
 class CreditProfile:
     enterprise: Enterprise
     _enterprise_id: strawberry.Private[int]
+    _enterprise: strawberry.Private[EnterpriseModel]
+
+    @strawberry.field(description="按当前数据计算的信用评价")
+    async def evaluation(self, info: Info) -> Evaluation:
+        result = await info.context.read(
+            lambda session, _actor: evaluate_enterprise(session, self._enterprise)
+        )
+        return Evaluation(
+            score=result.score,
+            grade=result.grade,
+            version=result.version,
+            factors=[
+                EvaluationFactor(
+                    name=f.name, dimension=f.dimension, points=f.points, explanation=f.explanation
+                )
+                for f in result.factors
+            ],
+        )
 
     @strawberry.field(description="各类别条数（含 0 条的类别）")
     async def category_summaries(self, info: Info) -> list[CategorySummary]:
@@ -153,7 +188,9 @@ class CreditProfileQuery:
         except DomainError as exc:
             raise _user_error(exc) from exc
         return CreditProfile(
-            enterprise=Enterprise.from_model(enterprise), _enterprise_id=enterprise.id
+            enterprise=Enterprise.from_model(enterprise),
+            _enterprise_id=enterprise.id,
+            _enterprise=enterprise,
         )
 
     @strawberry.field(description="信用信息共享清单（公开）")

@@ -257,7 +257,7 @@ def _str(raw: Any, key: str, where: str) -> str:
 def _int(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ScorecardError(f"{where}: must be a whole number")
-    return value
+    return int(value)
 
 
 def _number(value: Any, where: str) -> Decimal | None:

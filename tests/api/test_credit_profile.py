@@ -9,12 +9,14 @@ from backend.audit.models import AuditEntry
 from backend.credit.models import CreditRecord
 from tests.support.builders import (
     BANK_PHONE,
+    DEMO_ENTERPRISES,
     ingest,
     load_demo,
     login,
     provider_token,
     register,
     registered_enterprise,
+    verified_enterprise_user,
 )
 
 USCC_A = "91440300708461136T"
@@ -296,3 +298,45 @@ async def test_reading_the_profile_is_audited(client, runtime, enterprise_a):
     async with runtime.sessionmaker() as session:
         actions = (await session.execute(select(AuditEntry.action))).scalars().all()
     assert actions.count("credit.profile.read") == 1
+
+
+EVALUATION = """
+query { myCreditProfile {
+  evaluation { score grade version factors { name dimension points explanation } }
+  categorySummaries { category count }
+} }
+"""
+
+
+async def test_demo_enterprises_have_six_categories_and_different_grades(client, runtime):
+    # given
+    await load_demo(runtime)
+    seen = {}
+    for enterprise in DEMO_ENTERPRISES:
+        token = await verified_enterprise_user(client, enterprise)
+        # when
+        result = await client.execute(EVALUATION, token=token)
+        # then
+        assert result.errors == [], result.errors
+        shown = result.data["myCreditProfile"]
+        categories = [s["category"] for s in shown["categorySummaries"] if s["count"]]
+        assert len(categories) >= 6, (enterprise.name, categories)
+        evaluation = shown["evaluation"]
+        assert all(f["explanation"] for f in evaluation["factors"])
+        seen[enterprise.name] = (evaluation["grade"], evaluation["score"])
+    grades = [grade for grade, _score in seen.values()]
+    assert len(set(grades)) == 4, seen
+    assert seen["临沂沂蒙顺达物流有限公司"][1] > seen["苏州智芯微电子科技有限公司"][1]
+
+
+async def test_a_withdrawn_penalty_raises_the_score_at_once(
+    client, runtime, enterprise_a, credit_office
+):
+    # given
+    await ingest(client, credit_office, "admin_penalty", [penalty("罚-1", severity="serious")])
+    before = (await client.execute(EVALUATION, token=enterprise_a)).data["myCreditProfile"]
+    # when
+    await ingest(client, credit_office, "admin_penalty", [], withdrawals=[{"doc_number": "罚-1"}])
+    after = (await client.execute(EVALUATION, token=enterprise_a)).data["myCreditProfile"]
+    # then
+    assert after["evaluation"]["score"] > before["evaluation"]["score"]

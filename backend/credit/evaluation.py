@@ -1,0 +1,52 @@
+"""The enterprise's evaluation: facts from its visible records, scored by the scorecard.
+
+Computed from the current data on every read, so a correction, withdrawal or expiry shows at
+once. (Persisting facts in an enterprise-features table for matching comes with the matcher.)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.clock import china_today
+from backend.credit.models import CreditRecord
+from backend.credit.profile import visible_on
+from backend.enterprises.models import Enterprise
+from matching.facts import ComputedFacts, compute_facts_with_sources
+from matching.scorecard import Evaluation, evaluate
+
+
+async def enterprise_facts(
+    session: AsyncSession, enterprise: Enterprise, today: date | None = None
+) -> ComputedFacts:
+    """The rule-language facts of an enterprise from its visible records (one query)."""
+    today = today or china_today()
+    records: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rows = await session.execute(
+        select(CreditRecord.category, CreditRecord.fields).where(
+            CreditRecord.enterprise_id == enterprise.id, visible_on(today)
+        )
+    )
+    for category, fields in rows:
+        records[category].append(fields)
+    registrations = records.get("registration") or [None]
+    return compute_facts_with_sources(
+        registration=registrations[0],
+        records=dict(records),
+        today=today,
+        entity_type=enterprise.entity_type,
+        region_code=enterprise.region_code,
+    )
+
+
+async def evaluate_enterprise(
+    session: AsyncSession, enterprise: Enterprise, today: date | None = None
+) -> Evaluation:
+    """Score and grade an enterprise with the current scorecard."""
+    facts = await enterprise_facts(session, enterprise, today)
+    return evaluate(facts.values, declared=facts.declared)
