@@ -21,6 +21,8 @@ class DataProvider(Base):
     code: Mapped[str] = mapped_column(String(50), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     categories: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    # How to reach a provider that answers on demand (接口调用): {"base_url": …, "timeout_s": …}.
+    interface: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -79,3 +81,18 @@ class CreditRecord(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class ConnectorCacheEntry(Base):
+    """An answer fetched from a provider's interface, kept until ``expires_at``."""
+
+    __tablename__ = "connector_cache"
+    __table_args__ = (UniqueConstraint("data_provider_id", "enterprise_id", "category"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    data_provider_id: Mapped[int] = mapped_column(ForeignKey("data_providers.id"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    category: Mapped[str] = mapped_column(String(40))
+    response: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Date, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, BigId, UTCDateTime, utcnow
+from backend.db.types import JsonDoc
 
 
 class Enterprise(Base):
@@ -36,3 +38,37 @@ class Enterprise(Base):
     registration_status: Mapped[str | None] = mapped_column(String(20), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class EnterpriseFeatures(Base):
+    """The rule-language facts of one enterprise, one typed column per fact, kept up to date on
+    every change so that policy rules compile to SQL over this table. None means unknown."""
+
+    __tablename__ = "enterprise_features"
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    entity_type: Mapped[str | None] = mapped_column(String(30), default=None)
+    region_code: Mapped[str | None] = mapped_column(String(6), index=True, default=None)
+    industry_code: Mapped[str | None] = mapped_column(String(10), default=None)
+    size_class: Mapped[str | None] = mapped_column(String(10), default=None)
+    years_in_business: Mapped[int | None] = mapped_column(Integer, default=None)
+    registered_capital: Mapped[Decimal | None] = mapped_column(Numeric(20, 2), default=None)
+    employees: Mapped[int | None] = mapped_column(Integer, default=None)
+    annual_revenue: Mapped[Decimal | None] = mapped_column(Numeric(20, 2), default=None)
+    tax_credit_grade: Mapped[str | None] = mapped_column(String(2), default=None)
+    annual_tax_paid: Mapped[Decimal | None] = mapped_column(Numeric(20, 2), default=None)
+    is_high_tech: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    admin_penalties_3y: Mapped[int | None] = mapped_column(Integer, default=None)
+    serious_penalties_3y: Mapped[int | None] = mapped_column(Integer, default=None)
+    has_enforcement: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    on_dishonest_list: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    on_abnormal_list: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    has_utility_arrears: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    honors_3y: Mapped[int | None] = mapped_column(Integer, default=None)
+    credit_score: Mapped[int | None] = mapped_column(Integer, default=None)
+    credit_grade: Mapped[str | None] = mapped_column(String(2), default=None)
+    is_first_time_borrower: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    declared_facts: Mapped[list[str]] = mapped_column(JsonDoc, default=list)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
+    scorecard_version: Mapped[str | None] = mapped_column(String(40), default=None)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Self-declared data under a credit commitment (自愿填报 + 信用承诺)."""

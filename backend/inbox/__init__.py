@@ -1,0 +1,1 @@
+"""Messages to enterprises: policies, risk alerts, applications, objections, system notices."""

@@ -1,0 +1,37 @@
+"""Inbox messages, addressed to an enterprise (every account of it sees them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db.base import Base, BigId, UTCDateTime, utcnow
+
+
+class MessageKind(StrEnum):
+    """What a message is about (fixed by the outside contract)."""
+
+    POLICY = "POLICY"
+    RISK_ALERT = "RISK_ALERT"
+    APPLICATION = "APPLICATION"
+    OBJECTION = "OBJECTION"
+    SYSTEM = "SYSTEM"
+
+
+class InboxMessage(Base):
+    """One message; ``dedupe_key`` makes repeated deliveries of the same event idempotent."""
+
+    __tablename__ = "inbox_messages"
+    __table_args__ = (Index("ix_inbox_messages_enterprise", "enterprise_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
