@@ -21,6 +21,7 @@ from backend.credit.registration import apply_registration
 from backend.credit.sharing_list import CategorySpec, load_sharing_list
 from backend.credit.validation import CleanRecord, validate_key, validate_record
 from backend.db.base import utcnow
+from backend.enterprises.features import refresh_features
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode
 from backend.identity.models import Role
@@ -95,7 +96,7 @@ class Plan:
     """What a chunk will do once checked: rows to store, records to withdraw, errors found."""
 
     rows: list[CleanRecord] = field(default_factory=list)
-    withdrawals: list[int] = field(default_factory=list)
+    withdrawals: list[tuple[int, int]] = field(default_factory=list)  # (record id, enterprise id)
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -179,21 +180,16 @@ async def plan_withdrawals(
             keys[validate_key(spec, raw, today=today)] = index
         except DomainError as exc:
             plan.errors.append(row_error(index, exc, withdrawal=True))
-    current = (
-        dict(
-            (
-                await session.execute(
-                    select(CreditRecord.natural_key, CreditRecord.id).where(
-                        CreditRecord.category == spec.code,
-                        CreditRecord.natural_key.in_(list(keys)),
-                        CreditRecord.is_current.is_(True),
-                    )
-                )
-            ).all()
+    current: dict[str, tuple[int, int]] = {}
+    if keys:
+        rows = await session.execute(
+            select(CreditRecord.natural_key, CreditRecord.id, CreditRecord.enterprise_id).where(
+                CreditRecord.category == spec.code,
+                CreditRecord.natural_key.in_(list(keys)),
+                CreditRecord.is_current.is_(True),
+            )
         )
-        if keys
-        else {}
-    )
+        current = {key: (record_id, enterprise_id) for key, record_id, enterprise_id in rows}
     for key, index in keys.items():
         if key in current:
             plan.withdrawals.append(current[key])
@@ -216,13 +212,15 @@ async def store(
 ) -> int:
     """Write a planned chunk; returns how many records changed (unchanged ones are skipped)."""
     now = utcnow()
+    touched = {enterprise_id for _record_id, enterprise_id in plan.withdrawals}
     if plan.withdrawals:
         await session.execute(
             update(CreditRecord)
-            .where(CreditRecord.id.in_(plan.withdrawals))
+            .where(CreditRecord.id.in_([record_id for record_id, _e in plan.withdrawals]))
             .values(is_current=False, withdrawn_at=now)
         )
     if not plan.rows:
+        await refresh_features(session, touched)
         return 0
     if spec.code == "registration":
         await _apply_registrations(session, runtime, plan.rows, enterprise_ids)
@@ -287,6 +285,8 @@ async def store(
         )
     if new_rows:
         await session.execute(insert(CreditRecord), new_rows)
+    touched.update(row["enterprise_id"] for row in new_rows)
+    await refresh_features(session, touched)
     return len(new_rows)
 
 

@@ -1,0 +1,97 @@
+"""Keeping ``enterprise_features`` current: facts and evaluation of each changed enterprise.
+
+Called in the transaction of every change (ingestion, withdrawal, objection, repair) with the
+enterprises it touched. Set-based: one records query per chunk of enterprises, then one delete
+and one insert, so a bulk load refreshes thousands of enterprises without a query each.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.clock import china_today
+from backend.credit.models import CreditRecord
+from backend.credit.profile import visible_on
+from backend.db.base import utcnow
+from backend.enterprises.models import Enterprise, EnterpriseFeatures
+from matching.facts import compute_facts_with_sources
+from matching.scorecard import evaluate
+
+CHUNK = 500
+# Facts stored in their own typed column (the rule compiler reads these).
+FACT_COLUMNS = tuple(
+    c.name
+    for c in EnterpriseFeatures.__table__.columns
+    if c.name
+    not in {"enterprise_id", "declared_facts", "evaluation", "scorecard_version", "computed_at"}
+)
+
+
+def _column_value(value: Any) -> Any:
+    return Decimal(str(value)) if isinstance(value, float) else value
+
+
+async def refresh_features(
+    session: AsyncSession, enterprise_ids: Iterable[int], today: date | None = None
+) -> int:
+    """Recompute and store the features of ``enterprise_ids``; returns how many were written."""
+    today = today or china_today()
+    ids = sorted(set(enterprise_ids))
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        enterprises = {
+            e.id: e
+            for e in (
+                await session.execute(select(Enterprise).where(Enterprise.id.in_(chunk)))
+            ).scalars()
+        }
+        records: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        rows = await session.execute(
+            select(CreditRecord.enterprise_id, CreditRecord.category, CreditRecord.fields).where(
+                CreditRecord.enterprise_id.in_(chunk), visible_on(today)
+            )
+        )
+        for enterprise_id, category, fields in rows:
+            records[enterprise_id][category].append(fields)
+        now = utcnow()
+        values = []
+        for enterprise_id, enterprise in enterprises.items():
+            by_category = records.get(enterprise_id, {})
+            computed = compute_facts_with_sources(
+                registration=(by_category.get("registration") or [None])[0],
+                records=dict(by_category),
+                today=today,
+                entity_type=enterprise.entity_type,
+                region_code=enterprise.region_code,
+            )
+            result = evaluate(computed.values, declared=computed.declared)
+            facts = {**computed.values, "credit_score": result.score, "credit_grade": result.grade}
+            values.append(
+                {
+                    "enterprise_id": enterprise_id,
+                    **{name: _column_value(facts.get(name)) for name in FACT_COLUMNS},
+                    "declared_facts": sorted(computed.declared),
+                    "evaluation": {
+                        "score": result.score,
+                        "grade": result.grade,
+                        "version": result.version,
+                    },
+                    "scorecard_version": result.version,
+                    "computed_at": now,
+                }
+            )
+        await session.execute(
+            delete(EnterpriseFeatures).where(EnterpriseFeatures.enterprise_id.in_(chunk))
+        )
+        if values:
+            await session.execute(insert(EnterpriseFeatures), values)
+        written += len(values)
+    return written

@@ -1,0 +1,68 @@
+"""enterprise_features follows every change: ingestion, correction, withdrawal."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from backend.enterprises.models import Enterprise, EnterpriseFeatures
+from tests.support.builders import DEMO_ENTERPRISES, ingest, load_demo, provider_token
+
+
+async def features_of(runtime, uscc: str) -> EnterpriseFeatures:
+    async with runtime.sessionmaker() as session:
+        return (
+            await session.execute(
+                select(EnterpriseFeatures)
+                .join(Enterprise, Enterprise.id == EnterpriseFeatures.enterprise_id)
+                .where(Enterprise.uscc == uscc)
+            )
+        ).scalar_one()
+
+
+async def test_demo_enterprises_have_features_and_grades(client, runtime):
+    # when
+    await load_demo(runtime)
+    # then
+    shunda = await features_of(runtime, DEMO_ENTERPRISES[0].uscc)
+    zhixin = await features_of(runtime, DEMO_ENTERPRISES[3].uscc)
+    assert (shunda.tax_credit_grade, shunda.admin_penalties_3y, shunda.region_code) == (
+        "A",
+        0,
+        "371302",
+    )
+    assert shunda.entity_type == "enterprise" and shunda.size_class is not None
+    assert zhixin.is_high_tech is True and zhixin.serious_penalties_3y >= 1
+    assert shunda.credit_score > zhixin.credit_score
+    assert shunda.evaluation["grade"] == shunda.credit_grade
+
+
+async def test_a_new_penalty_and_its_withdrawal_update_the_features(client, runtime):
+    # given
+    await load_demo(runtime)
+    office = await provider_token(client, runtime, code="office2", categories=["admin_penalty"])
+    uscc = DEMO_ENTERPRISES[0].uscc
+    before = await features_of(runtime, uscc)
+    penalty = {
+        "uscc": uscc,
+        "name": DEMO_ENTERPRISES[0].name,
+        "doc_number": "临环罚〔2026〕9号",
+        "violation_type": "环境违法",
+        "content": "罚款",
+        "fine_amount": "20000",
+        "decided_on": "2026-10-01",
+        "publicity_until": "2027-10-01",
+        "severity": "serious",
+        "authority_name": "临沂市生态环境局",
+    }
+    # when
+    await ingest(client, office, "admin_penalty", [penalty])
+    punished = await features_of(runtime, uscc)
+    await ingest(
+        client, office, "admin_penalty", [], withdrawals=[{"doc_number": "临环罚〔2026〕9号"}]
+    )
+    restored = await features_of(runtime, uscc)
+    # then
+    assert (before.serious_penalties_3y, punished.serious_penalties_3y) == (0, 1)
+    assert punished.credit_score < before.credit_score
+    assert restored.serious_penalties_3y == 0 and restored.credit_score == before.credit_score
+    assert punished.computed_at >= before.computed_at
