@@ -14,12 +14,13 @@ from graphql_schema.credit import CreditMutation
 from graphql_schema.credit_profile import CreditProfileQuery
 from graphql_schema.identity import IdentityMutation, IdentityQuery
 from graphql_schema.institutions import InstitutionQuery
+from graphql_schema.interface import InterfaceMutation, InterfaceQuery
 from graphql_schema.limits import validation_rules_extension
 
 log = logging.getLogger("xinrong.graphql")
 
-Query = merge_types("Query", (IdentityQuery, InstitutionQuery, CreditProfileQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, CreditMutation))
+Query = merge_types("Query", (IdentityQuery, InstitutionQuery, CreditProfileQuery, InterfaceQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, CreditMutation, InterfaceMutation))
 
 MASKED_MESSAGE = "服务器内部错误，请稍后重试（已记录，可凭请求编号查询）"
 
