@@ -16,6 +16,7 @@ from backend.credit.sharing_list import load_sharing_list
 from backend.enterprises.models import Enterprise as EnterpriseModel
 from backend.errors import DomainError
 from backend.identity.models import Role
+from graphql_schema.declarations import Declaration, own_declarations
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
 
@@ -138,6 +139,12 @@ class CreditProfile:
                 for f in result.factors
             ],
         )
+
+    @strawberry.field(
+        description="企业自主申报的信息（selfDeclared，与官方记录分开展示，不计入 records）"
+    )
+    async def declarations(self, info: Info) -> list[Declaration]:
+        return await own_declarations(info, self._enterprise)
 
     @strawberry.field(description="各类别条数（含 0 条的类别）")
     async def category_summaries(self, info: Info) -> list[CategorySummary]:

@@ -12,15 +12,39 @@ from strawberry.tools import merge_types
 from backend.settings import Settings
 from graphql_schema.credit import CreditMutation
 from graphql_schema.credit_profile import CreditProfileQuery
+from graphql_schema.declarations import DeclarationMutation, DeclarationQuery
 from graphql_schema.identity import IdentityMutation, IdentityQuery
+from graphql_schema.inbox import InboxMutation, InboxQuery
 from graphql_schema.institutions import InstitutionQuery
 from graphql_schema.interface import InterfaceMutation, InterfaceQuery
 from graphql_schema.limits import validation_rules_extension
+from graphql_schema.objections import ObjectionMutation, ObjectionQuery
 
 log = logging.getLogger("xinrong.graphql")
 
-Query = merge_types("Query", (IdentityQuery, InstitutionQuery, CreditProfileQuery, InterfaceQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, CreditMutation, InterfaceMutation))
+Query = merge_types(
+    "Query",
+    (
+        IdentityQuery,
+        InstitutionQuery,
+        CreditProfileQuery,
+        InterfaceQuery,
+        DeclarationQuery,
+        ObjectionQuery,
+        InboxQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        IdentityMutation,
+        CreditMutation,
+        InterfaceMutation,
+        DeclarationMutation,
+        ObjectionMutation,
+        InboxMutation,
+    ),
+)
 
 MASKED_MESSAGE = "服务器内部错误，请稍后重试（已记录，可凭请求编号查询）"
 

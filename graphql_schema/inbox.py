@@ -1,0 +1,91 @@
+"""The enterprise inbox: myInbox, markInboxRead."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from backend.errors import DomainError
+from backend.identity.models import Role
+from backend.inbox import service as inbox
+from backend.inbox.models import InboxMessage as InboxMessageModel
+from backend.inbox.models import MessageKind as MessageKindValue
+from graphql_schema.errors import UserError
+from graphql_schema.permissions import roles
+
+MessageKind = strawberry.enum(
+    MessageKindValue,
+    name="MessageKind",
+    description="消息类别：POLICY 政策、RISK_ALERT 风险提示、APPLICATION 融资申请、"
+    "OBJECTION 异议与信用修复、SYSTEM 系统通知",
+)
+
+
+@strawberry.type(description="站内消息（发给企业，企业的每个账户都能看到）")
+class InboxMessage:
+    id: strawberry.ID
+    kind: MessageKind
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None
+
+    @classmethod
+    def from_model(cls, model: InboxMessageModel) -> InboxMessage:
+        """Shape a stored message."""
+        return cls(
+            id=strawberry.ID(str(model.id)),
+            kind=MessageKindValue(model.kind),
+            title=model.title,
+            body=model.body,
+            created_at=model.created_at,
+            read_at=model.read_at,
+        )
+
+
+@strawberry.type
+class MarkInboxReadPayload:
+    messages: list[InboxMessage]
+    errors: list[UserError]
+
+
+def _query_error(error: DomainError) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
+
+
+@strawberry.type
+class InboxQuery:
+    @strawberry.field(
+        extensions=roles(Role.ENTERPRISE),
+        description="本企业的站内消息，由新到旧（企业账户，须已实名认证）",
+    )
+    async def my_inbox(
+        self, info: Info, first: int = 20, unread_only: bool = False
+    ) -> list[InboxMessage]:
+        try:
+            messages = await info.context.read(
+                lambda session, actor: inbox.my_inbox(
+                    session=session, actor=actor, first=first, unread_only=unread_only
+                )
+            )
+        except DomainError as exc:
+            raise _query_error(exc) from exc
+        return [InboxMessage.from_model(m) for m in messages]
+
+
+@strawberry.type
+class InboxMutation:
+    @strawberry.mutation(
+        extensions=roles(Role.ENTERPRISE),
+        description="将本企业的消息标记为已读（每次至多 100 条）",
+    )
+    async def mark_inbox_read(self, info: Info, ids: list[strawberry.ID]) -> MarkInboxReadPayload:
+        messages, errors = await info.context.transact(
+            lambda session, actor: inbox.mark_read(session=session, actor=actor, ids=list(ids))
+        )
+        return MarkInboxReadPayload(
+            messages=[InboxMessage.from_model(m) for m in messages or []], errors=errors
+        )
