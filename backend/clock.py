@@ -10,3 +10,8 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 def china_today() -> date:
     """Today's date in China, whatever the server's own time zone."""
     return datetime.now(CHINA_TZ).date()
+
+
+def china_date(moment: datetime) -> date:
+    """The date in China at ``moment``."""
+    return moment.astimezone(CHINA_TZ).date()

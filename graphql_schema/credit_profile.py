@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -17,6 +16,7 @@ from backend.enterprises.models import Enterprise as EnterpriseModel
 from backend.errors import DomainError
 from backend.identity.models import Role
 from graphql_schema.declarations import Declaration, own_declarations
+from graphql_schema.errors import query_error
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
 
@@ -97,10 +97,6 @@ class CreditRecordConnection:
     total_count: int
 
 
-def _user_error(error: DomainError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
-
-
 @strawberry.type(description="评分因素")
 class EvaluationFactor:
     name: str
@@ -170,7 +166,7 @@ class CreditProfile:
                 )
             )
         except DomainError as exc:
-            raise _user_error(exc) from exc
+            raise query_error(exc) from exc
         return CreditRecordConnection(
             items=[CreditRecord.from_model(record, source) for record, source in page.records],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
@@ -193,7 +189,7 @@ class CreditProfileQuery:
         try:
             enterprise = await ctx.read(work)
         except DomainError as exc:
-            raise _user_error(exc) from exc
+            raise query_error(exc) from exc
         return CreditProfile(
             enterprise=Enterprise.from_model(enterprise),
             _enterprise_id=enterprise.id,

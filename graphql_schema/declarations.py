@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -18,7 +17,7 @@ from backend.declarations.models import DeclarationStatus as DeclarationStatusVa
 from backend.enterprises.models import Enterprise as EnterpriseModel
 from backend.errors import DomainError
 from backend.identity.models import Role
-from graphql_schema.errors import UserError
+from graphql_schema.errors import UserError, query_error
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
 
@@ -126,10 +125,6 @@ class DeclarationPayload:
     errors: list[UserError]
 
 
-def _query_error(error: DomainError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
-
-
 async def own_declarations(info: Info, enterprise: EnterpriseModel) -> list[Declaration]:
     """The current declarations of ``enterprise`` (for its credit profile)."""
     models = await info.context.read(
@@ -163,7 +158,7 @@ class DeclarationQuery:
         try:
             found = declarations.commitment(kind)
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return CommitmentText(
             kind=found.kind,
             version=found.version,
@@ -209,7 +204,7 @@ class DeclarationQuery:
                 )
             )
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return [Declaration.from_model(d, e) for d, e in rows]
 
 

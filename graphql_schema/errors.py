@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 
 from backend.errors import DomainError
 from backend.errors import ErrorCode as DomainErrorCode
@@ -22,3 +23,8 @@ class UserError:
     def from_domain(cls, error: DomainError) -> UserError:
         """Shape a service's DomainError for the payload."""
         return cls(code=error.code, field=error.field, message=error.message)
+
+
+def query_error(error: DomainError) -> GraphQLError:
+    """A DomainError raised by a query that returns no payload: a GraphQL error with its code."""
+    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})

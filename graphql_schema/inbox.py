@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
 from backend.errors import DomainError
@@ -13,7 +12,7 @@ from backend.identity.models import Role
 from backend.inbox import service as inbox
 from backend.inbox.models import InboxMessage as InboxMessageModel
 from backend.inbox.models import MessageKind as MessageKindValue
-from graphql_schema.errors import UserError
+from graphql_schema.errors import UserError, query_error
 from graphql_schema.permissions import roles
 
 MessageKind = strawberry.enum(
@@ -52,10 +51,6 @@ class MarkInboxReadPayload:
     errors: list[UserError]
 
 
-def _query_error(error: DomainError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
-
-
 @strawberry.type
 class InboxQuery:
     @strawberry.field(
@@ -72,7 +67,7 @@ class InboxQuery:
                 )
             )
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return [InboxMessage.from_model(m) for m in messages]
 
 

@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from backend.errors import DomainError
 from backend.identity.models import Role
+from backend.objections import repair
 from backend.objections import service as objections
 from backend.objections.models import ObjectionStatus as ObjectionStatusValue
 from backend.objections.models import RepairStatus as RepairStatusValue
 from graphql_schema.credit_profile import CreditRecord
-from graphql_schema.errors import UserError
+from graphql_schema.errors import UserError, query_error
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
 
@@ -81,7 +81,7 @@ class RepairRequest:
     enterprise: Enterprise
 
     @classmethod
-    def from_view(cls, view: objections.RepairView) -> RepairRequest:
+    def from_view(cls, view: repair.RepairView) -> RepairRequest:
         """Shape a repair request with its penalty and enterprise."""
         r = view.request
         return cls(
@@ -144,10 +144,6 @@ class RepairRequestPayload:
     errors: list[UserError]
 
 
-def _query_error(error: DomainError) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": error.code.value, "field": error.field})
-
-
 def _objection_payload(
     view: objections.ObjectionView | None, errors: list[UserError]
 ) -> ObjectionPayload:
@@ -155,7 +151,7 @@ def _objection_payload(
 
 
 def _repair_payload(
-    view: objections.RepairView | None, errors: list[UserError]
+    view: repair.RepairView | None, errors: list[UserError]
 ) -> RepairRequestPayload:
     return RepairRequestPayload(
         repair_request=RepairRequest.from_view(view) if view else None, errors=errors
@@ -187,7 +183,7 @@ class ObjectionQuery:
                 )
             )
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return [Objection.from_view(v) for v in views]
 
     @strawberry.field(extensions=roles(Role.ENTERPRISE), description="本企业提出的异议，由新到旧")
@@ -199,7 +195,7 @@ class ObjectionQuery:
                 )
             )
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return [Objection.from_view(v) for v in views]
 
     @strawberry.field(
@@ -211,7 +207,7 @@ class ObjectionQuery:
     ) -> list[RepairRequest]:
         try:
             views = await info.context.read(
-                lambda session, actor: objections.list_repair_requests(
+                lambda session, actor: repair.list_repair_requests(
                     session=session,
                     actor=actor,
                     status=status.value if status else None,
@@ -219,7 +215,7 @@ class ObjectionQuery:
                 )
             )
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return [RepairRequest.from_view(v) for v in views]
 
     @strawberry.field(
@@ -228,12 +224,12 @@ class ObjectionQuery:
     async def my_repair_requests(self, info: Info, first: int = 50) -> list[RepairRequest]:
         try:
             views = await info.context.read(
-                lambda session, actor: objections.my_repair_requests(
+                lambda session, actor: repair.my_repair_requests(
                     session=session, actor=actor, first=first
                 )
             )
         except DomainError as exc:
-            raise _query_error(exc) from exc
+            raise query_error(exc) from exc
         return [RepairRequest.from_view(v) for v in views]
 
 
@@ -301,7 +297,7 @@ class ObjectionMutation:
         ctx = info.context
         return _repair_payload(
             *await ctx.transact(
-                lambda session, actor: objections.request_credit_repair(
+                lambda session, actor: repair.request_credit_repair(
                     session=session,
                     runtime=ctx.runtime,
                     actor=actor,
@@ -323,7 +319,7 @@ class ObjectionMutation:
         ctx = info.context
         return _repair_payload(
             *await ctx.transact(
-                lambda session, actor: objections.resolve_repair_request(
+                lambda session, actor: repair.resolve_repair_request(
                     session=session,
                     runtime=ctx.runtime,
                     actor=actor,

@@ -11,8 +11,14 @@ from backend.audit.models import AuditEntry
 from backend.declarations.models import Declaration
 from backend.declarations.service import load_commitments
 from backend.identity.models import Role
-from tests.api.test_objections import staff_token
-from tests.support.builders import BANK_PHONE, load_demo, login, register, registered_enterprise
+from tests.support.builders import (
+    BANK_PHONE,
+    load_demo,
+    login,
+    register,
+    registered_enterprise,
+    staff_token,
+)
 
 USCC_A = "91440300708461136T"
 COMMITMENT = """

@@ -10,8 +10,7 @@ from sqlalchemy import func, select
 from backend.enterprises.models import Enterprise
 from backend.inbox import service as inbox
 from backend.inbox.models import InboxMessage, MessageKind
-from tests.api.test_objections import staff_token
-from tests.support.builders import register, registered_enterprise
+from tests.support.builders import register, registered_enterprise, staff_token
 
 USCC_A = "91440300708461136T"
 USCC_B = "914403001922038216"

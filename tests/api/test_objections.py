@@ -9,20 +9,17 @@ from sqlalchemy import select
 
 from backend.audit.models import AuditEntry
 from backend.credit.models import CreditRecord
-from backend.identity import service as identity
 from backend.identity.models import Role
-from backend.objections import service as objections_service
-from backend.security.actor import Actor
+from backend.objections import common as objections_common
 from tests.support.builders import (
     BANK_PHONE,
-    GOOD_PASSWORD,
     ingest,
     load_demo,
     login,
-    new_phone,
     provider_token,
     register,
     registered_enterprise,
+    staff_token,
 )
 
 CST = timezone(timedelta(hours=8))
@@ -119,27 +116,10 @@ def penalty(
     }
 
 
-async def staff_token(client, runtime, role: Role = Role.GOVERNMENT) -> str:
-    """A new staff account of ``role`` (no institution needed) signed in; returns its token."""
-    phone = new_phone()
-    async with runtime.sessionmaker() as session:
-        await identity.create_staff_account(
-            session=session,
-            runtime=runtime,
-            actor=Actor.system(),
-            phone=phone,
-            password=GOOD_PASSWORD,
-            display_name="信用办工作人员",
-            role=role,
-        )
-        await session.commit()
-    return await login(client, phone, GOOD_PASSWORD)
-
-
 def freeze(monkeypatch, *args: int) -> datetime:
     """Make the objection service's clock read the given China time."""
     moment = datetime(*args, tzinfo=CST)
-    monkeypatch.setattr(objections_service, "now", lambda: moment)
+    monkeypatch.setattr(objections_common, "now", lambda: moment)
     return moment
 
 

@@ -6,6 +6,7 @@ import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from backend.runtime import Runtime
 from backend.seed import seed
@@ -230,3 +231,26 @@ async def registered_enterprise(
     )
     assert result.data["verifyEnterprise"]["errors"] == [], result.data
     return token
+
+
+async def staff_token(client: GraphQLClient, runtime: Runtime, role: Any = None) -> str:
+    """A new staff account of ``role`` (default GOVERNMENT; no institution needed) signed in;
+    returns its token."""
+    from backend.identity import service as identity
+    from backend.identity.models import Role
+    from backend.security.actor import Actor
+
+    role = role or Role.GOVERNMENT
+    phone = new_phone()
+    async with runtime.sessionmaker() as session:
+        await identity.create_staff_account(
+            session=session,
+            runtime=runtime,
+            actor=Actor.system(),
+            phone=phone,
+            password=GOOD_PASSWORD,
+            display_name="信用办工作人员",
+            role=role,
+        )
+        await session.commit()
+    return await login(client, phone, GOOD_PASSWORD)
