@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, BigId, UTCDateTime, utcnow
@@ -27,6 +27,14 @@ class Objection(Base):
     __table_args__ = (
         Index("ix_objections_status_due", "status", "forward_due_at"),
         Index("ix_objections_enterprise", "enterprise_id", "filed_at"),
+        # At most one open objection per record, even when two are filed at the same moment.
+        Index(
+            "uq_objections_open_record",
+            "record_id",
+            unique=True,
+            sqlite_where=text("status IN ('SUBMITTED', 'FORWARDED')"),
+            postgresql_where=text("status IN ('SUBMITTED', 'FORWARDED')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
@@ -91,10 +92,11 @@ async def file_objection(
             )
         )
     ).first()
+    already_open = DomainError(
+        ErrorCode.CONFLICT, "该记录已有正在处理的异议，请等待处理结果", field="recordId"
+    )
     if open_one is not None:
-        raise DomainError(
-            ErrorCode.CONFLICT, "该记录已有正在处理的异议，请等待处理结果", field="recordId"
-        )
+        raise already_open
     filed_at = utc_now()
     due = working_day_deadline(filed_at, FORWARD_WORKING_DAYS)
     objection = Objection(
@@ -107,7 +109,12 @@ async def file_objection(
         forward_due_at=due.astimezone(UTC),
     )
     session.add(objection)
-    await session.flush()
+    try:
+        # The partial unique index settles two filings at the same moment.
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise already_open from exc
     await inbox.deliver(
         session,
         enterprise_id=enterprise_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +12,7 @@ from backend.audit.models import AuditEntry
 from backend.credit.models import CreditRecord
 from backend.identity.models import Role
 from backend.objections import common as objections_common
+from backend.objections.models import Objection
 from tests.support.builders import (
     BANK_PHONE,
     ingest,
@@ -544,3 +546,23 @@ async def test_a_registration_record_is_never_hidden_or_corrected_here(
     assert (await record_ids(client, enterprise_a))["registration"] == record_id
     inbox = (await client.execute(INBOX, token=enterprise_a)).data["myInbox"]
     assert "登记机关将更正" in inbox[0]["body"]
+
+
+async def test_two_objections_filed_at_the_same_moment_give_one(
+    client, runtime, enterprise_a, credit_office
+):
+    # given
+    await ingest(client, credit_office, "admin_penalty", [penalty("罚-1")])
+    record_id = (await record_ids(client, enterprise_a))["罚-1"]
+    # when both are sent at once
+    first, second = await asyncio.gather(
+        file(client, enterprise_a, record_id), file(client, enterprise_a, record_id)
+    )
+    # then exactly one is filed and the other is told why
+    outcomes = sorted([bool(first["objection"]), bool(second["objection"])])
+    assert outcomes == [False, True]
+    refused = first if first["objection"] is None else second
+    assert [e["code"] for e in refused["errors"]] == ["CONFLICT"]
+    async with runtime.sessionmaker() as session:
+        count = len((await session.execute(select(Objection.id))).all())
+    assert count == 1
