@@ -1,12 +1,16 @@
 """Bulk physical collection: stream a JSON Lines or CSV file of any size into one batch.
 
 The file is read chunk by chunk and written in chunks of ``CHUNK_ROWS`` rows inside one
-transaction, so a failure leaves nothing half-written and memory stays flat. Re-sending the same
-bytes under the same batch id returns the stored outcome; other bytes under it are a CONFLICT.
+transaction, so a failure leaves nothing half-written and memory stays flat. Each chunk is
+checked while the one before it is being written (the database and the checks overlap), and the
+features of the enterprises the file touched are refreshed once, after the last chunk, in the
+same transaction. Re-sending the same bytes under the same batch id returns the stored outcome;
+other bytes under it are a CONFLICT.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -19,11 +23,13 @@ from backend.credit import batch as batches
 from backend.credit.formats import csv_rows, jsonl_rows
 from backend.credit.ingest import find_batch, record_batch_audit
 from backend.credit.models import IngestBatch
+from backend.enterprises.features import refresh_features
 from backend.errors import DomainError, ErrorCode
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 
 CHUNK_ROWS = 2000
+YIELD_ROWS = 64  # while a chunk is being written, hand it the event loop this often
 MAX_STORED_ERRORS = 1000
 _READERS = {"jsonl": jsonl_rows, "csv": csv_rows}
 
@@ -97,14 +103,15 @@ async def ingest_stream(
 
         today = china_today()
         enterprise_ids: dict[str, int] = {}
+        touched: set[int] = set()  # features are refreshed once per enterprise, at the end
         errors: list[dict[str, Any]] = []
         error_count = applied = seen = 0
         refused = False
-        chunk: list[tuple[int, Any]] = []
+        pending: asyncio.Task[None] | None = None
 
-        async def flush_chunk() -> None:
+        async def write_chunk(checker: batches.RowChecker, read: int) -> None:
             nonlocal applied, error_count, refused
-            plan = await batches.plan_rows(session, spec, chunk, today, enterprise_ids)
+            plan = await checker.finish(session, enterprise_ids)
             if plan.errors:
                 error_count += len(plan.errors)
                 errors.extend(plan.errors[: MAX_STORED_ERRORS - len(errors)])
@@ -120,20 +127,39 @@ async def ingest_stream(
                     batch_id=batch_pk,
                     plan=plan,
                     enterprise_ids=enterprise_ids,
+                    touched=touched,
                 )
                 applied += len(plan.rows)
             session.expunge_all()
-            chunk.clear()
             if on_progress:
-                on_progress(seen)
+                on_progress(read)
 
-        async for raw in _READERS[fmt](tapped):
-            chunk.append((seen, raw))
-            seen += 1
-            if len(chunk) >= CHUNK_ROWS:
-                await flush_chunk()
-        if chunk or seen == 0:
-            await flush_chunk()
+        async def hand_over(checker: batches.RowChecker, read: int) -> None:
+            # Chunks are written one after another on the session; the next one is checked
+            # meanwhile, while the database works on this one.
+            nonlocal pending
+            if pending is not None:
+                await pending
+            pending = asyncio.create_task(write_chunk(checker, read))
+
+        checker = batches.RowChecker(spec, today, runtime.keyring)
+        try:
+            async for raw in _READERS[fmt](tapped):
+                checker.add(seen, raw)
+                seen += 1
+                if len(checker) >= CHUNK_ROWS:
+                    await hand_over(checker, seen)
+                    checker = batches.RowChecker(spec, today, runtime.keyring)
+                elif pending is not None and seen % YIELD_ROWS == 0:
+                    await asyncio.sleep(0)  # let the chunk being written go on
+            if len(checker) or seen == 0:
+                await hand_over(checker, seen)
+            if pending is not None:
+                await pending
+        except BaseException:
+            if pending is not None and not pending.done():
+                await asyncio.gather(pending, return_exceptions=True)
+            raise
         if seen == 0:
             raise DomainError(ErrorCode.VALIDATION_ERROR, "文件中没有记录", field="body")
 
@@ -150,6 +176,7 @@ async def ingest_stream(
             )
             session.add(batch)
         else:
+            await refresh_features(session, touched, today)
             batch = await session.get_one(IngestBatch, batch_pk)
         batch.status = batches.status_of(applied, error_count)
         batch.accepted = applied

@@ -340,3 +340,19 @@ async def test_a_withdrawn_penalty_raises_the_score_at_once(
     after = (await client.execute(EVALUATION, token=enterprise_a)).data["myCreditProfile"]
     # then
     assert after["evaluation"]["score"] > before["evaluation"]["score"]
+
+
+async def test_a_withdrawn_record_sent_again_comes_back_as_a_new_version(
+    client, runtime, enterprise_a, credit_office
+):
+    # given
+    await ingest(client, credit_office, "admin_penalty", [penalty("罚-1")])
+    await ingest(client, credit_office, "admin_penalty", [], withdrawals=[{"doc_number": "罚-1"}])
+    # when the provider sends it again
+    payload = await ingest(client, credit_office, "admin_penalty", [penalty("罚-1")])
+    shown = await profile(client, enterprise_a, category="admin_penalty")
+    # then
+    assert payload["batch"]["status"] == "ACCEPTED"
+    assert [(i["fields"]["doc_number"], i["version"]) for i in shown["records"]["items"]] == [
+        ("罚-1", 2)
+    ]

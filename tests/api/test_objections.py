@@ -566,3 +566,28 @@ async def test_two_objections_filed_at_the_same_moment_give_one(
     async with runtime.sessionmaker() as session:
         count = len((await session.execute(select(Objection.id))).all())
     assert count == 1
+
+
+async def test_a_record_hidden_by_an_upheld_objection_stays_hidden_when_sent_again_unchanged(
+    client, runtime, enterprise_a, credit_office, government
+):
+    # given an upheld objection
+    await ingest(client, credit_office, "admin_penalty", [penalty("罚-1")])
+    record_id = (await record_ids(client, enterprise_a))["罚-1"]
+    objection = (await file(client, enterprise_a, record_id))["objection"]
+    resolved = await client.execute(
+        RESOLVE,
+        {"input": {"objectionId": objection["id"], "uphold": True, "reason": "处罚对象有误"}},
+        token=government,
+    )
+    assert resolved.errors == [], resolved.errors
+    # when the provider sends the same record again, then a corrected one
+    same = await ingest(client, credit_office, "admin_penalty", [penalty("罚-1")])
+    after_same = await record_ids(client, enterprise_a)
+    changed = await ingest(
+        client, credit_office, "admin_penalty", [{**penalty("罚-1"), "fine_amount": "100"}]
+    )
+    after_change = await record_ids(client, enterprise_a)
+    # then the unchanged record stays hidden and the corrected one is shown
+    assert same["errors"] == [] and "罚-1" not in after_same
+    assert changed["errors"] == [] and "罚-1" in after_change
