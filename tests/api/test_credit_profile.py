@@ -13,6 +13,7 @@ from tests.support.builders import (
     ingest,
     load_demo,
     login,
+    penalty,
     provider_token,
     register,
     registered_enterprise,
@@ -34,28 +35,6 @@ query Profile($category: String, $first: Int, $after: String) {
   }
 }
 """
-
-
-def penalty(
-    doc: str,
-    *,
-    uscc: str = USCC_A,
-    decided: str = "2025-06-01",
-    until: str = "2027-06-01",
-    severity: str = "general",
-) -> dict:
-    return {
-        "uscc": uscc,
-        "name": "深圳示例科技有限公司",
-        "doc_number": doc,
-        "violation_type": "环境违法",
-        "content": "罚款",
-        "fine_amount": "5000",
-        "decided_on": decided,
-        "publicity_until": until,
-        "severity": severity,
-        "authority_name": "深圳市生态环境局",
-    }
 
 
 def water(month: str, *, arrears: bool = False) -> dict:

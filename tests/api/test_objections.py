@@ -18,6 +18,7 @@ from tests.support.builders import (
     ingest,
     load_demo,
     login,
+    penalty,
     provider_token,
     register,
     registered_enterprise,
@@ -93,29 +94,6 @@ query {
 }
 """
 INBOX = "query { myInbox(first: 50) { kind title body } }"
-
-
-def penalty(
-    doc: str,
-    *,
-    uscc: str = USCC_A,
-    decided: str = "2025-06-01",
-    until: str = "2027-06-01",
-    severity: str = "general",
-) -> dict:
-    """An administrative penalty as the credit office sends it."""
-    return {
-        "uscc": uscc,
-        "name": "深圳示例科技有限公司",
-        "doc_number": doc,
-        "violation_type": "环境违法",
-        "content": "罚款",
-        "fine_amount": "5000",
-        "decided_on": decided,
-        "publicity_until": until,
-        "severity": severity,
-        "authority_name": "深圳市生态环境局",
-    }
 
 
 def freeze(monkeypatch, *args: int) -> datetime:

@@ -254,3 +254,29 @@ async def staff_token(client: GraphQLClient, runtime: Runtime, role: Any = None)
         )
         await session.commit()
     return await login(client, phone, GOOD_PASSWORD)
+
+
+PENALIZED_USCC = "91440300708461136T"  # 深圳示例科技有限公司, registered by registered_enterprise
+
+
+def penalty(
+    doc: str,
+    *,
+    uscc: str = PENALIZED_USCC,
+    decided: str = "2025-06-01",
+    until: str = "2027-06-01",
+    severity: str = "general",
+) -> dict:
+    """An administrative penalty as the credit office sends it."""
+    return {
+        "uscc": uscc,
+        "name": "深圳示例科技有限公司",
+        "doc_number": doc,
+        "violation_type": "环境违法",
+        "content": "罚款",
+        "fine_amount": "5000",
+        "decided_on": decided,
+        "publicity_until": until,
+        "severity": severity,
+        "authority_name": "深圳市生态环境局",
+    }
