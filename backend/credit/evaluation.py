@@ -16,15 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.clock import china_today
 from backend.credit.models import CreditRecord
 from backend.credit.profile import visible_on
+from backend.enterprises.features import declared_figures, facts_and_evaluation
 from backend.enterprises.models import Enterprise
-from matching.facts import ComputedFacts, compute_facts_with_sources
-from matching.scorecard import Evaluation, evaluate
+from matching.facts import ComputedFacts
+from matching.scorecard import Evaluation
 
 
 async def enterprise_facts(
     session: AsyncSession, enterprise: Enterprise, today: date | None = None
-) -> ComputedFacts:
-    """The rule-language facts of an enterprise from its visible records (one query)."""
+) -> tuple[ComputedFacts, Evaluation]:
+    """The rule-language facts of an enterprise and its evaluation, from its visible records
+    and declarations (two queries)."""
     today = today or china_today()
     records: dict[str, list[dict[str, Any]]] = defaultdict(list)
     rows = await session.execute(
@@ -34,19 +36,13 @@ async def enterprise_facts(
     )
     for category, fields in rows:
         records[category].append(fields)
-    registrations = records.get("registration") or [None]
-    return compute_facts_with_sources(
-        registration=registrations[0],
-        records=dict(records),
-        today=today,
-        entity_type=enterprise.entity_type,
-        region_code=enterprise.region_code,
-    )
+    declared = await declared_figures(session, [enterprise.id])
+    return facts_and_evaluation(enterprise, dict(records), declared.get(enterprise.id), today)
 
 
 async def evaluate_enterprise(
     session: AsyncSession, enterprise: Enterprise, today: date | None = None
 ) -> Evaluation:
     """Score and grade an enterprise with the current scorecard."""
-    facts = await enterprise_facts(session, enterprise, today)
-    return evaluate(facts.values, declared=facts.declared)
+    _facts, evaluation = await enterprise_facts(session, enterprise, today)
+    return evaluation

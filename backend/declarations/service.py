@@ -26,6 +26,7 @@ from backend.credit.sharing_list import CategorySpec, FieldSpec
 from backend.credit.validation import validate_record
 from backend.db.base import utcnow
 from backend.declarations.models import Declaration, DeclarationStatus
+from backend.enterprises.features import refresh_features
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode, check_each
 from backend.identity.models import Role
@@ -233,6 +234,7 @@ async def submit_declaration(
     )
     session.add(declaration)
     await session.flush()
+    await refresh_features(session, [declaration.enterprise_id])
     await audit.record(
         session,
         keyring=runtime.keyring,
@@ -360,6 +362,7 @@ async def review_declaration(
     declaration.reviewed_at = utcnow()
     declaration.review_reason = reason
     await session.flush()
+    await refresh_features(session, [declaration.enterprise_id])
     title, body = _review_message(declaration, status, reason)
     await inbox.deliver(
         session,

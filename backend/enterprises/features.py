@@ -21,9 +21,10 @@ from backend.clock import china_today
 from backend.credit.models import CreditRecord
 from backend.credit.profile import visible_on
 from backend.db.base import utcnow
+from backend.declarations.models import Declaration, DeclarationStatus
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
-from matching.facts import compute_facts_with_sources
-from matching.scorecard import evaluate
+from matching.facts import ComputedFacts, compute_facts_with_sources
+from matching.scorecard import Evaluation, evaluate
 
 CHUNK = 500
 # Facts stored in their own typed column (the rule compiler reads these).
@@ -59,6 +60,41 @@ def _visible_records_by_probe(today: date) -> Select[tuple[int, str, dict[str, A
     )
 
 
+# Declared business figures count (at reduced weight) until government staff reject them.
+USABLE_DECLARATIONS = (DeclarationStatus.PENDING.value, DeclarationStatus.CONFIRMED.value)
+
+
+async def declared_figures(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Enterprise id → its current declared business figures (经营情况: employees, revenue…)."""
+    rows = await session.execute(
+        select(Declaration.enterprise_id, Declaration.content).where(
+            Declaration.enterprise_id.in_(ids),
+            Declaration.category == "operations",
+            Declaration.is_current.is_(True),
+            Declaration.status.in_(USABLE_DECLARATIONS),
+        )
+    )
+    return {enterprise_id: content for enterprise_id, content in rows}
+
+
+def facts_and_evaluation(
+    enterprise: Enterprise,
+    by_category: dict[str, list[dict[str, Any]]],
+    declared: dict[str, Any] | None,
+    today: date,
+) -> tuple[ComputedFacts, Evaluation]:
+    """The facts of one enterprise from its visible records and declarations, and its score."""
+    computed = compute_facts_with_sources(
+        registration=(by_category.get("registration") or [None])[0],
+        records=dict(by_category),
+        declarations=declared,
+        today=today,
+        entity_type=enterprise.entity_type,
+        region_code=enterprise.region_code,
+    )
+    return computed, evaluate(computed.values, declared=computed.declared)
+
+
 def _column_value(value: Any) -> Any:
     return Decimal(str(value)) if isinstance(value, float) else value
 
@@ -90,18 +126,13 @@ async def refresh_features(
             )
         for enterprise_id, category, fields in rows:
             records[enterprise_id][category].append(fields)
+        declared = await declared_figures(session, chunk)
         now = utcnow()
         values = []
         for enterprise_id, enterprise in enterprises.items():
-            by_category = records.get(enterprise_id, {})
-            computed = compute_facts_with_sources(
-                registration=(by_category.get("registration") or [None])[0],
-                records=dict(by_category),
-                today=today,
-                entity_type=enterprise.entity_type,
-                region_code=enterprise.region_code,
+            computed, result = facts_and_evaluation(
+                enterprise, records.get(enterprise_id, {}), declared.get(enterprise_id), today
             )
-            result = evaluate(computed.values, declared=computed.declared)
             facts = {**computed.values, "credit_score": result.score, "credit_grade": result.grade}
             values.append(
                 {

@@ -5,7 +5,25 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
-from tests.support.builders import DEMO_ENTERPRISES, ingest, load_demo, provider_token
+from tests.support.builders import (
+    DEMO_ENTERPRISES,
+    ingest,
+    load_demo,
+    provider_token,
+    registered_enterprise,
+    staff_token,
+)
+
+SUBMIT = """
+mutation Submit($input: SubmitDeclarationInput!) {
+  submitDeclaration(input: $input) { declaration { id status } errors { code field message } }
+}
+"""
+REVIEW = """
+mutation Review($input: ReviewDeclarationInput!) {
+  reviewDeclaration(input: $input) { errors { code field message } }
+}
+"""
 
 
 async def features_of(runtime, uscc: str) -> EnterpriseFeatures:
@@ -66,3 +84,44 @@ async def test_a_new_penalty_and_its_withdrawal_update_the_features(client, runt
     assert punished.credit_score < before.credit_score
     assert restored.serious_penalties_3y == 0 and restored.credit_score == before.credit_score
     assert punished.computed_at >= before.computed_at
+
+
+async def test_declared_figures_fill_what_no_provider_sent_until_rejected(client, runtime):
+    # given an enterprise with no social-insurance records (so no official head count)
+    token = await registered_enterprise(
+        client,
+        runtime,
+        uscc="91440300708461136T",
+        name="深圳示例科技有限公司",
+        id_number="11010519491231002X",
+    )
+    government = await staff_token(client, runtime)
+    before = await features_of(runtime, "91440300708461136T")
+    # when it declares its business figures under the commitment
+    commitment = await client.execute('{ commitmentText(kind: "declaration") { version } }')
+    submitted = await client.execute(
+        SUBMIT,
+        {
+            "input": {
+                "category": "operations",
+                "acceptCommitment": True,
+                "commitmentVersion": commitment.data["commitmentText"]["version"],
+                "content": {"year": 2025, "employees": 35, "annual_revenue": "6000000"},
+            }
+        },
+        token=token,
+    )
+    declared = await features_of(runtime, "91440300708461136T")
+    # and government staff reject the declaration
+    declaration_id = submitted.data["submitDeclaration"]["declaration"]["id"]
+    await client.execute(
+        REVIEW,
+        {"input": {"declarationId": declaration_id, "decision": "REJECT", "reason": "无法核实"}},
+        token=government,
+    )
+    rejected = await features_of(runtime, "91440300708461136T")
+    # then the figure counts, marked as declared, only while the declaration stands
+    assert submitted.data["submitDeclaration"]["errors"] == []
+    assert before.employees is None
+    assert declared.employees == 35 and "employees" in declared.declared_facts
+    assert rejected.employees is None and rejected.declared_facts == []
