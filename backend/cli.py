@@ -347,6 +347,33 @@ def synth(
         raise typer.Exit(1)
 
 
+@app.command("refresh-features")
+def refresh_features_command(
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Recount enterprises whose penalties left publicity since their features were computed.
+
+    Changes to records refresh features at once; the passing of a date does not, so run this
+    daily (cron, shortly after midnight China time).
+    """
+    from backend.enterprises.features import refresh_expired
+    from backend.runtime import Runtime
+
+    settings = _settings(database_url)
+
+    async def run() -> int:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessionmaker() as session:
+                count = await refresh_expired(session)
+                await session.commit()
+                return count
+        finally:
+            await runtime.close()
+
+    typer.echo(f"refreshed the features of {asyncio.run(run())} enterprises")
+
+
 @app.command("export-schema")
 def export_schema(
     output: Path = typer.Option(None, help="Write to this file instead of standard output."),

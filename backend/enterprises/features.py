@@ -143,6 +143,7 @@ async def refresh_features(
                         "score": result.score,
                         "grade": result.grade,
                         "version": result.version,
+                        "as_of": today.isoformat(),
                     },
                     "scorecard_version": result.version,
                     "computed_at": now,
@@ -155,3 +156,23 @@ async def refresh_features(
             await session.execute(insert(EnterpriseFeatures), values)
         written += len(values)
     return written
+
+
+async def refresh_expired(session: AsyncSession, today: date | None = None) -> int:
+    """Refresh the enterprises whose stored features still count a record whose publicity
+    period has ended since they were computed (run daily); returns how many were refreshed."""
+    today = today or china_today()
+    rows = await session.execute(
+        select(
+            CreditRecord.enterprise_id, CreditRecord.visible_until, EnterpriseFeatures.evaluation
+        )
+        .join(EnterpriseFeatures, EnterpriseFeatures.enterprise_id == CreditRecord.enterprise_id)
+        .where(CreditRecord.is_current.is_(True), CreditRecord.visible_until < today)
+    )
+    # Stale: computed for a day on which the record was still visible.
+    stale = {
+        enterprise_id
+        for enterprise_id, visible_until, evaluation in rows
+        if visible_until >= date.fromisoformat(evaluation.get("as_of", "0001-01-01"))
+    }
+    return await refresh_features(session, stale, today)

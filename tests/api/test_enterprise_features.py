@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
+from backend.enterprises.features import refresh_expired
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from tests.support.builders import (
     DEMO_ENTERPRISES,
@@ -125,3 +128,34 @@ async def test_declared_figures_fill_what_no_provider_sent_until_rejected(client
     assert before.employees is None
     assert declared.employees == 35 and "employees" in declared.declared_facts
     assert rejected.employees is None and rejected.declared_facts == []
+
+
+async def test_a_penalty_leaving_publicity_stops_counting_after_the_daily_refresh(client, runtime):
+    # given a penalty counted in the features, public until yesterday-in-the-test
+    await load_demo(runtime)
+    office = await provider_token(client, runtime, code="office3", categories=["admin_penalty"])
+    uscc = DEMO_ENTERPRISES[0].uscc
+    penalty = {
+        "uscc": uscc,
+        "name": DEMO_ENTERPRISES[0].name,
+        "doc_number": "临罚〔2026〕1号",
+        "violation_type": "违规",
+        "content": "警告",
+        "decided_on": "2026-09-01",
+        "publicity_until": "2026-12-01",
+        "severity": "general",
+        "authority_name": "临沂市某局",
+    }
+    await ingest(client, office, "admin_penalty", [penalty])
+    counted = await features_of(runtime, uscc)
+    # when the daily refresh runs after the publicity period has ended
+    async with runtime.sessionmaker() as session:
+        before_end = await refresh_expired(session, today=date(2026, 12, 1))
+        after_end = await refresh_expired(session, today=date(2026, 12, 2))
+        again = await refresh_expired(session, today=date(2026, 12, 2))
+        await session.commit()
+    refreshed = await features_of(runtime, uscc)
+    # then only the enterprise whose penalty expired was refreshed, once
+    assert counted.admin_penalties_3y == 1
+    assert (before_end, after_end, again) == (0, 1, 0)
+    assert refreshed.admin_penalties_3y == 0
