@@ -14,7 +14,7 @@ from backend.identity import service as identity
 from backend.identity.models import Account
 from backend.runtime import Runtime
 from backend.security.actor import Actor
-from graphql_schema.errors import UserError
+from graphql_schema.errors import UserError, query_error
 
 T = TypeVar("T")
 
@@ -76,9 +76,15 @@ class Context:
         return result, []
 
     async def read(self, work: Callable[[AsyncSession, Actor], Awaitable[T]]) -> T:
-        """Run a read (which may write audit rows) in its own session and commit it."""
+        """Run a read (which may write audit rows) in its own session and commit it.
+
+        A read has no payload, so an expected failure becomes a GraphQL error with its code.
+        """
         actor = await self.actor()
         async with self.runtime.sessionmaker() as session:
-            result = await work(session, actor)
+            try:
+                result = await work(session, actor)
+            except DomainError as exc:
+                raise query_error(exc) from exc
             await session.commit()
         return result

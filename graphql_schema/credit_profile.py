@@ -13,10 +13,8 @@ from backend.credit.evaluation import evaluate_enterprise
 from backend.credit.models import CreditRecord as CreditRecordModel
 from backend.credit.sharing_list import load_sharing_list
 from backend.enterprises.models import Enterprise as EnterpriseModel
-from backend.errors import DomainError
 from backend.identity.models import Role
 from graphql_schema.declarations import Declaration, own_declarations
-from graphql_schema.errors import query_error
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
 
@@ -155,18 +153,15 @@ class CreditProfile:
     async def records(
         self, info: Info, category: str | None = None, first: int = 20, after: str | None = None
     ) -> CreditRecordConnection:
-        try:
-            page = await info.context.read(
-                lambda session, _actor: profile.list_records(
-                    session=session,
-                    enterprise_id=self._enterprise_id,
-                    category=category,
-                    first=first,
-                    after=after,
-                )
+        page = await info.context.read(
+            lambda session, _actor: profile.list_records(
+                session=session,
+                enterprise_id=self._enterprise_id,
+                category=category,
+                first=first,
+                after=after,
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return CreditRecordConnection(
             items=[CreditRecord.from_model(record, source) for record, source in page.records],
             page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
@@ -186,10 +181,7 @@ class CreditProfileQuery:
         async def work(session, actor) -> EnterpriseModel:  # type: ignore[no-untyped-def]
             return await profile.own_enterprise(session=session, runtime=ctx.runtime, actor=actor)
 
-        try:
-            enterprise = await ctx.read(work)
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        enterprise = await ctx.read(work)
         return CreditProfile(
             enterprise=Enterprise.from_model(enterprise),
             _enterprise_id=enterprise.id,

@@ -194,17 +194,14 @@ class DeclarationQuery:
     async def declarations(
         self, info: Info, status: DeclarationStatus | None = None, first: int = 50
     ) -> list[Declaration]:
-        try:
-            rows = await info.context.read(
-                lambda session, actor: declarations.list_declarations(
-                    session=session,
-                    actor=actor,
-                    status=status.value if status else None,
-                    first=first,
-                )
+        rows = await info.context.read(
+            lambda session, actor: declarations.list_declarations(
+                session=session,
+                actor=actor,
+                status=status.value if status else None,
+                first=first,
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return [Declaration.from_model(d, e) for d, e in rows]
 
 

@@ -7,12 +7,11 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from backend.errors import DomainError
 from backend.identity.models import Role
 from backend.inbox import service as inbox
 from backend.inbox.models import InboxMessage as InboxMessageModel
 from backend.inbox.models import MessageKind as MessageKindValue
-from graphql_schema.errors import UserError, query_error
+from graphql_schema.errors import UserError
 from graphql_schema.permissions import roles
 
 MessageKind = strawberry.enum(
@@ -60,14 +59,11 @@ class InboxQuery:
     async def my_inbox(
         self, info: Info, first: int = 20, unread_only: bool = False
     ) -> list[InboxMessage]:
-        try:
-            messages = await info.context.read(
-                lambda session, actor: inbox.my_inbox(
-                    session=session, actor=actor, first=first, unread_only=unread_only
-                )
+        messages = await info.context.read(
+            lambda session, actor: inbox.my_inbox(
+                session=session, actor=actor, first=first, unread_only=unread_only
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return [InboxMessage.from_model(m) for m in messages]
 
 

@@ -9,14 +9,13 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from backend.errors import DomainError
 from backend.identity.models import Role
 from backend.objections import repair
 from backend.objections import service as objections
 from backend.objections.models import ObjectionStatus as ObjectionStatusValue
 from backend.objections.models import RepairStatus as RepairStatusValue
 from graphql_schema.credit_profile import CreditRecord
-from graphql_schema.errors import UserError, query_error
+from graphql_schema.errors import UserError
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
 
@@ -172,30 +171,24 @@ class ObjectionQuery:
         overdue_only: bool = False,
         first: int = 50,
     ) -> list[Objection]:
-        try:
-            views = await info.context.read(
-                lambda session, actor: objections.list_objections(
-                    session=session,
-                    actor=actor,
-                    status=status.value if status else None,
-                    overdue_only=overdue_only,
-                    first=first,
-                )
+        views = await info.context.read(
+            lambda session, actor: objections.list_objections(
+                session=session,
+                actor=actor,
+                status=status.value if status else None,
+                overdue_only=overdue_only,
+                first=first,
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return [Objection.from_view(v) for v in views]
 
     @strawberry.field(extensions=roles(Role.ENTERPRISE), description="本企业提出的异议，由新到旧")
     async def my_objections(self, info: Info, first: int = 50) -> list[Objection]:
-        try:
-            views = await info.context.read(
-                lambda session, actor: objections.my_objections(
-                    session=session, actor=actor, first=first
-                )
+        views = await info.context.read(
+            lambda session, actor: objections.my_objections(
+                session=session, actor=actor, first=first
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return [Objection.from_view(v) for v in views]
 
     @strawberry.field(
@@ -205,31 +198,25 @@ class ObjectionQuery:
     async def repair_requests(
         self, info: Info, status: RepairStatus | None = None, first: int = 50
     ) -> list[RepairRequest]:
-        try:
-            views = await info.context.read(
-                lambda session, actor: repair.list_repair_requests(
-                    session=session,
-                    actor=actor,
-                    status=status.value if status else None,
-                    first=first,
-                )
+        views = await info.context.read(
+            lambda session, actor: repair.list_repair_requests(
+                session=session,
+                actor=actor,
+                status=status.value if status else None,
+                first=first,
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return [RepairRequest.from_view(v) for v in views]
 
     @strawberry.field(
         extensions=roles(Role.ENTERPRISE), description="本企业的信用修复申请，由新到旧"
     )
     async def my_repair_requests(self, info: Info, first: int = 50) -> list[RepairRequest]:
-        try:
-            views = await info.context.read(
-                lambda session, actor: repair.my_repair_requests(
-                    session=session, actor=actor, first=first
-                )
+        views = await info.context.read(
+            lambda session, actor: repair.my_repair_requests(
+                session=session, actor=actor, first=first
             )
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        )
         return [RepairRequest.from_view(v) for v in views]
 
 
