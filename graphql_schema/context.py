@@ -29,6 +29,7 @@ class Context:
     user_agent: str | None
     bearer_token: str | None
     _account: Account | None = None
+    _principal: identity.Principal | None = None
     _loaded: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -38,10 +39,11 @@ class Context:
             if not self._loaded:
                 if self.bearer_token:
                     async with self.runtime.sessionmaker() as session:
-                        found = await identity.authenticate(
+                        self._principal = await identity.authenticate(
                             session=session, token=self.bearer_token
                         )
-                    self._account = found[0] if found else None
+                        await session.commit()  # an API token's last use
+                    self._account = self._principal.account if self._principal else None
                 self._loaded = True
         return self._account
 
@@ -49,13 +51,19 @@ class Context:
         """Drop the cached account (after sign-in, sign-out or verification changed it)."""
         self._loaded = False
         self._account = None
+        self._principal = None
 
     async def actor(self) -> Actor:
         """The acting party for services: the signed-in account or an anonymous caller."""
         account = await self.account()
         if account is None:
             return Actor.anonymous(client_ip=self.client_ip, request_id=self.request_id)
-        return identity.actor_for(account, client_ip=self.client_ip, request_id=self.request_id)
+        return identity.actor_for(
+            account,
+            client_ip=self.client_ip,
+            request_id=self.request_id,
+            api_token=self._principal.api_token if self._principal else None,
+        )
 
     async def transact(
         self, work: Callable[[AsyncSession, Actor], Awaitable[T]]

@@ -61,6 +61,13 @@ def canonical_bytes(entry: AuditEntry) -> bytes:
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _with_credential(details: dict[str, Any] | None, actor: Actor) -> dict[str, Any]:
+    """The row's details, naming the API token when the actor used one instead of a session."""
+    if actor.api_token_id is None:
+        return details or {}
+    return {**(details or {}), "api_token_id": actor.api_token_id}
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -95,7 +102,7 @@ async def record(
         subject_id=None if subject_id is None else str(subject_id),
         enterprise_id=enterprise_id,
         institution_id=institution_id if institution_id is not None else actor.institution_id,
-        details=details or {},
+        details=_with_credential(details, actor),
         request_id=actor.request_id,
         client_ip=actor.client_ip,
         key_id=keyring.current_key_id,

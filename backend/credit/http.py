@@ -60,11 +60,15 @@ async def ingest_endpoint(request: Request) -> JSONResponse:
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     async with runtime.sessionmaker() as session:
         found = await identity.authenticate(session=session, token=token)
+        await session.commit()
     if found is None:
         return _error(DomainError(ErrorCode.FORBIDDEN, "请先登录（Bearer 令牌）"), 401)
     state = request.scope.get("state", {})
     actor = identity.actor_for(
-        found[0], client_ip=state.get("client_ip"), request_id=state.get("request_id")
+        found.account,
+        client_ip=state.get("client_ip"),
+        request_id=state.get("request_id"),
+        api_token=found.api_token,
     )
     try:
         outcome = await ingest_stream(

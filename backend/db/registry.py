@@ -1,6 +1,7 @@
 """Imports every domain's models so that ``Base.metadata`` knows all tables (Alembic, tests)."""
 
 from backend.audit import models as audit_models
+from backend.consent import models as consent_models
 from backend.credit import models as credit_models
 from backend.db.base import Base
 from backend.declarations import models as declaration_models
@@ -14,6 +15,7 @@ from backend.security import models as security_models
 __all__ = [
     "Base",
     "audit_models",
+    "consent_models",
     "credit_models",
     "declaration_models",
     "enterprise_models",

@@ -16,12 +16,12 @@ from backend.identity.masking import mask_phone
 from backend.identity.models import Account, AccountStatus, AuthSession, Role
 from backend.identity.passwords import check_password_strength
 from backend.identity.phone import normalize_phone
-from backend.institutions.models import Institution, InstitutionStatus
+from backend.institutions.models import ApiToken, Institution, InstitutionStatus
 from backend.observability import LOGIN_FAILURES
 from backend.runtime import Runtime
 from backend.security import throttle
 from backend.security.actor import Actor
-from backend.security.tokens import hash_token, new_token
+from backend.security.tokens import API_TOKEN_PREFIX, hash_token, new_token
 
 LOGIN_FAILURES_BY_IP = "login_failure_ip"
 
@@ -34,8 +34,14 @@ class SignedIn:
     token: str
 
 
-def actor_for(account: Account, *, client_ip: str | None, request_id: str | None) -> Actor:
-    """The actor a signed-in account acts as."""
+def actor_for(
+    account: Account,
+    *,
+    client_ip: str | None,
+    request_id: str | None,
+    api_token: ApiToken | None = None,
+) -> Actor:
+    """The actor a signed-in account acts as (through ``api_token`` when one was presented)."""
     return Actor(
         account_id=account.id,
         role=account.role,
@@ -44,6 +50,8 @@ def actor_for(account: Account, *, client_ip: str | None, request_id: str | None
         data_provider_id=account.data_provider_id,
         client_ip=client_ip,
         request_id=request_id,
+        api_token_id=api_token.id if api_token else None,
+        api_scopes=frozenset(api_token.scopes or ()) if api_token else None,
     )
 
 
@@ -248,10 +256,23 @@ async def _ensure_organisation_active(session: AsyncSession, account: Account) -
         raise DomainError(ErrorCode.FORBIDDEN, "所属机构已被暂停或退出平台，无法登录")
 
 
-async def authenticate(*, session: AsyncSession, token: str) -> tuple[Account, AuthSession] | None:
-    """The account behind a bearer token, or None when the token is unknown, expired or revoked."""
-    if not token or len(token) > 200:
-        return None
+@dataclass(frozen=True)
+class Principal:
+    """Who a bearer token stands for: an account, through a session or an institution API token."""
+
+    account: Account
+    api_token: ApiToken | None = None
+
+    @property
+    def api_scopes(self) -> frozenset[str] | None:
+        """The token's scopes, or None for a session (which may do all its role may do)."""
+        return None if self.api_token is None else frozenset(self.api_token.scopes or ())
+
+
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+async def _session_account(session: AsyncSession, token: str) -> Account | None:
     row = (
         await session.execute(
             select(AuthSession, Account)
@@ -262,17 +283,51 @@ async def authenticate(*, session: AsyncSession, token: str) -> tuple[Account, A
     if row is None:
         return None
     auth_session, account = row
+    if auth_session.revoked_at is not None or auth_session.expires_at <= utcnow():
+        return None
+    return account
+
+
+async def _api_token_account(session: AsyncSession, token: str) -> Principal | None:
+    row = (
+        await session.execute(
+            select(ApiToken, Account)
+            .join(Account, Account.id == ApiToken.account_id)
+            .where(ApiToken.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    api_token, account = row
     now = utcnow()
-    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+    if api_token.revoked_at is not None or api_token.expires_at <= now:
         return None
-    if account.status != AccountStatus.ACTIVE.value:
+    if account.institution_id != api_token.institution_id:
         return None
-    if account.institution_id is not None:
+    if api_token.last_used_at is None or now - api_token.last_used_at > API_TOKEN_TOUCH_INTERVAL:
+        api_token.last_used_at = now  # the caller commits; at most once a minute per token
+    return Principal(account, api_token)
+
+
+async def authenticate(*, session: AsyncSession, token: str) -> Principal | None:
+    """Who stands behind a bearer token (a session or an institution API token), or None when
+    the token is unknown, expired or revoked, the account disabled, or its institution not
+    active (so a suspension takes effect on the very next request)."""
+    if not token or len(token) > 200:
+        return None
+    if token.startswith(API_TOKEN_PREFIX):
+        principal = await _api_token_account(session, token)
+    else:
+        account = await _session_account(session, token)
+        principal = Principal(account) if account is not None else None
+    if principal is None or principal.account.status != AccountStatus.ACTIVE.value:
+        return None
+    if principal.account.institution_id is not None:
         try:
-            await _ensure_organisation_active(session, account)
+            await _ensure_organisation_active(session, principal.account)
         except DomainError:
             return None
-    return account, auth_session
+    return principal
 
 
 async def logout(*, session: AsyncSession, runtime: Runtime, actor: Actor, token: str) -> None:

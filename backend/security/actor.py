@@ -17,6 +17,13 @@ class Actor:
     client_ip: str | None = None
     request_id: str | None = None
     is_system: bool = False
+    # Set when an institution's system calls with an API token: the token and what it may do.
+    api_token_id: int | None = None
+    api_scopes: frozenset[str] | None = None
+
+    def may_use(self, scope: str) -> bool:
+        """Whether the credential allows ``scope``: a session may do all its role may do."""
+        return self.api_scopes is None or scope in self.api_scopes
 
     @classmethod
     def anonymous(cls, *, client_ip: str | None = None, request_id: str | None = None) -> Actor:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 SESSION_TOKEN_PREFIX = "xrs_"  # noqa: S105 (a prefix, not a secret)
+API_TOKEN_PREFIX = "xra_"  # noqa: S105 (an institution system's API token)
 
 
 def new_token(prefix: str = SESSION_TOKEN_PREFIX) -> tuple[str, str]:

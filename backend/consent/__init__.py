@@ -1,0 +1,1 @@
+"""Enterprise consent: authorisations to institutions, and the trail of every access."""
