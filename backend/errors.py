@@ -77,3 +77,11 @@ def check_each(*checks: Callable[[], T]) -> list[T]:
     if failures:
         raise failures[0] if len(failures) == 1 else DomainErrors(failures)
     return results
+
+
+def parse_id(value: int | str, field: str, message: str = "编号不存在") -> int:
+    """A positive 64-bit row id; anything that cannot be one is simply NOT_FOUND (no 500)."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
+        raise DomainError(ErrorCode.NOT_FOUND, message, field=field)
+    return int(text)

@@ -17,6 +17,7 @@ from backend.identity.models import Role
 from graphql_schema.declarations import Declaration, own_declarations
 from graphql_schema.permissions import roles
 from graphql_schema.types import Enterprise
+from matching.scorecard import Evaluation as ScorecardEvaluation
 
 
 @strawberry.type(description="共享清单中的字段")
@@ -110,6 +111,21 @@ class Evaluation:
     version: str
     factors: list[EvaluationFactor]
 
+    @classmethod
+    def from_result(cls, result: ScorecardEvaluation) -> Evaluation:
+        """Shape the scorecard's evaluation."""
+        return cls(
+            score=result.score,
+            grade=result.grade,
+            version=result.version,
+            factors=[
+                EvaluationFactor(
+                    name=f.name, dimension=f.dimension, points=f.points, explanation=f.explanation
+                )
+                for f in result.factors
+            ],
+        )
+
 
 @strawberry.type(description="本企业信用档案（免费）")
 class CreditProfile:
@@ -122,17 +138,7 @@ class CreditProfile:
         result = await info.context.read(
             lambda session, _actor: evaluate_enterprise(session, self._enterprise)
         )
-        return Evaluation(
-            score=result.score,
-            grade=result.grade,
-            version=result.version,
-            factors=[
-                EvaluationFactor(
-                    name=f.name, dimension=f.dimension, points=f.points, explanation=f.explanation
-                )
-                for f in result.factors
-            ],
-        )
+        return Evaluation.from_result(result)
 
     @strawberry.field(
         description="企业自主申报的信息（selfDeclared，与官方记录分开展示，不计入 records）"

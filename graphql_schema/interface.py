@@ -23,6 +23,29 @@ class InterfaceRecordsPayload:
     stale: bool = strawberry.field(description="接口暂不可用时返回的过期缓存")
     errors: list[UserError]
 
+    @classmethod
+    def from_answer(
+        cls, answer: interface.InterfaceAnswer | None, errors: list[UserError]
+    ) -> InterfaceRecordsPayload:
+        """Shape a provider's answer, or the errors when there is none."""
+        if answer is None:
+            return cls(
+                records=[],
+                source=None,
+                fetched_at=None,
+                from_cache=False,
+                stale=False,
+                errors=errors,
+            )
+        return cls(
+            records=answer.records,
+            source=answer.source,
+            fetched_at=answer.fetched_at,
+            from_cache=answer.from_cache,
+            stale=answer.stale,
+            errors=[],
+        )
+
 
 @strawberry.input
 class VerifyWithProviderInput:
@@ -49,23 +72,7 @@ class InterfaceQuery:
                 session=session, runtime=ctx.runtime, actor=actor, category=category
             )
         )
-        if answer is None:
-            return InterfaceRecordsPayload(
-                records=[],
-                source=None,
-                fetched_at=None,
-                from_cache=False,
-                stale=False,
-                errors=errors,
-            )
-        return InterfaceRecordsPayload(
-            records=answer.records,
-            source=answer.source,
-            fetched_at=answer.fetched_at,
-            from_cache=answer.from_cache,
-            stale=answer.stale,
-            errors=[],
-        )
+        return InterfaceRecordsPayload.from_answer(answer, errors)
 
 
 @strawberry.type

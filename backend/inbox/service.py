@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import utcnow
-from backend.errors import DomainError, ErrorCode
+from backend.errors import DomainError, ErrorCode, parse_id
 from backend.identity.models import Role
 from backend.inbox.models import InboxMessage, MessageKind
 from backend.security.actor import Actor
@@ -63,10 +63,7 @@ async def deliver(
 
 def _message_id(value: int | str) -> int:
     """A message id; anything that cannot be one is simply not found."""
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
-        raise DomainError(ErrorCode.NOT_FOUND, "消息不存在", field="ids")
-    return int(text)
+    return parse_id(value, "ids", "消息不存在")
 
 
 def _own_enterprise_id(actor: Actor) -> int:

@@ -12,7 +12,7 @@ from backend.credit.models import CreditRecord
 from backend.credit.profile import visible_on
 from backend.credit.sharing_list import load_sharing_list
 from backend.db.base import utcnow
-from backend.errors import DomainError, ErrorCode
+from backend.errors import DomainError, ErrorCode, parse_id
 from backend.identity.models import Role
 from backend.objections.models import ObjectionStatus, RepairStatus
 from backend.security.actor import Actor
@@ -42,13 +42,6 @@ def enterprise_id_of(actor: Actor, doing: str) -> int:
 def require_government(actor: Actor) -> None:
     if actor.role != Role.GOVERNMENT.value or actor.account_id is None:
         raise DomainError(ErrorCode.FORBIDDEN, "只有政府工作人员可以处理异议和信用修复")
-
-
-def parse_id(value: int | str, field: str, message: str) -> int:
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
-        raise DomainError(ErrorCode.NOT_FOUND, message, field=field)
-    return int(text)
 
 
 def clean_reason(reason: str | None, *, required: bool, minimum: int = 1) -> str | None:

@@ -15,7 +15,7 @@ from backend.credit.models import CreditRecord, DataProvider
 from backend.credit.record_versions import end_current_version
 from backend.declarations.service import accepted_commitment
 from backend.enterprises.models import Enterprise
-from backend.errors import DomainError, ErrorCode
+from backend.errors import DomainError, ErrorCode, parse_id
 from backend.inbox import service as inbox
 from backend.inbox.models import MessageKind
 from backend.objections.common import (
@@ -24,7 +24,6 @@ from backend.objections.common import (
     enterprise_id_of,
     own_record,
     page_size,
-    parse_id,
     parse_status,
     record_label,
     require_government,

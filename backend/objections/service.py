@@ -21,7 +21,7 @@ from backend.audit import service as audit
 from backend.credit.models import CreditRecord, DataProvider
 from backend.credit.record_versions import correct_record, end_current_version
 from backend.enterprises.models import Enterprise
-from backend.errors import DomainError, ErrorCode
+from backend.errors import DomainError, ErrorCode, parse_id
 from backend.inbox import service as inbox
 from backend.inbox.models import MessageKind
 from backend.objections.calendar import working_day_deadline
@@ -31,7 +31,6 @@ from backend.objections.common import (
     enterprise_id_of,
     own_record,
     page_size,
-    parse_id,
     parse_status,
     record_label,
     require_government,

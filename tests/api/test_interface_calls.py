@@ -14,6 +14,8 @@ from backend.credit.models import ConnectorCacheEntry, DataProvider
 from backend.db.base import utcnow
 from tests.support.builders import (
     BANK_PHONE,
+    grant,
+    institution_user,
     load_demo,
     login,
     provider_token,
@@ -243,3 +245,53 @@ async def test_an_open_breaker_spares_the_provider(client, runtime, fake, enterp
     refused = await call(client, enterprise)
     assert refused["errors"][0]["code"] == "PROVIDER_UNAVAILABLE"
     assert fake.calls == calls  # not called while the breaker is open
+
+
+INSTITUTION_INTERFACE = """
+query Call($uscc: String!, $category: String!, $purpose: AccessPurpose!) {
+  enterpriseInterfaceRecords(uscc: $uscc, category: $category, purpose: $purpose) {
+    records source fromCache
+    errors { code field message }
+  }
+}
+"""
+TRAIL = "query { myDataAccessLog { kind categories purpose institutionName } }"
+
+
+async def test_an_institution_calls_the_interface_only_under_a_covering_grant(
+    client, runtime, fake, enterprise
+):
+    # given a bank and the enterprise's grant of water data for post-loan monitoring
+    bank = await institution_user(client, runtime, name="接口银行")
+    variables = {"uscc": USCC, "category": "water_fee", "purpose": "POST_LOAN"}
+
+    # when the bank calls before the grant, then with it, then for another purpose
+    before = await client.execute(INSTITUTION_INTERFACE, variables, token=bank.token)
+    await grant(client, enterprise, bank.institution_id, ["water_fee"], purpose="POST_LOAN")
+    after = await client.execute(INSTITUTION_INTERFACE, variables, token=bank.token)
+    other_purpose = await client.execute(
+        INSTITUTION_INTERFACE, {**variables, "purpose": "PRE_LOAN"}, token=bank.token
+    )
+
+    # then refused, answered from the provider, refused again; the firm sees the one call
+    assert [e["code"] for e in before.data["enterpriseInterfaceRecords"]["errors"]] == [
+        "NOT_AUTHORIZED"
+    ]
+    answer = after.data["enterpriseInterfaceRecords"]
+    assert answer["errors"] == [] and [r["month"] for r in answer["records"]] == [
+        "2026-09",
+        "2026-10",
+    ]
+    assert [e["code"] for e in other_purpose.data["enterpriseInterfaceRecords"]["errors"]] == [
+        "NOT_AUTHORIZED"
+    ]
+    assert fake.calls == 1
+    trail = (await client.execute(TRAIL, token=enterprise)).data["myDataAccessLog"]
+    assert trail == [
+        {
+            "kind": "INTERFACE",
+            "categories": ["water_fee"],
+            "purpose": "POST_LOAN",
+            "institutionName": "接口银行",
+        }
+    ]

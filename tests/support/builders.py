@@ -280,3 +280,130 @@ def penalty(
         "severity": severity,
         "authority_name": "深圳市生态环境局",
     }
+
+
+_usccs = itertools.count(1)
+
+
+def new_uscc(region: str = "371300") -> str:
+    """A fresh valid enterprise USCC registered in ``region``."""
+    from backend.identity.uscc import uscc_check_character
+
+    first17 = f"91{region}MA{next(_usccs):07d}"
+    return first17 + uscc_check_character(first17)
+
+
+@dataclass(frozen=True)
+class InstitutionUser:
+    """An institution and a signed-in staff member of it."""
+
+    institution_id: int
+    account_id: int
+    token: str
+
+
+async def institution_user(
+    client: GraphQLClient, runtime: Runtime, *, name: str = "测试银行", kind: str = "BANK"
+) -> InstitutionUser:
+    """A new active institution with one staff account, signed in."""
+    from backend.identity import service as identity
+    from backend.identity.models import Role
+    from backend.institutions.models import Institution
+    from backend.security.actor import Actor
+
+    phone = new_phone()
+    async with runtime.sessionmaker() as session:
+        institution = Institution(name=name, uscc=new_uscc(), kind=kind, region_codes=["3713"])
+        session.add(institution)
+        await session.flush()
+        account = await identity.create_staff_account(
+            session=session,
+            runtime=runtime,
+            actor=Actor.system(),
+            phone=phone,
+            password=GOOD_PASSWORD,
+            display_name=f"{name}信贷员",
+            role=Role.INSTITUTION,
+            institution_id=institution.id,
+        )
+        await session.commit()
+        ids = (institution.id, account.id)
+    return InstitutionUser(ids[0], ids[1], await login(client, phone, GOOD_PASSWORD))
+
+
+async def demo_bank(client: GraphQLClient, runtime: Runtime) -> InstitutionUser:
+    """The demo bank (临沂示范银行) and its demo staff member, signed in."""
+    from sqlalchemy import select
+
+    from backend.identity.models import Account
+
+    async with runtime.sessionmaker() as session:
+        account = (
+            await session.execute(select(Account).where(Account.phone == BANK_PHONE))
+        ).scalar_one()
+    assert account.institution_id is not None
+    return InstitutionUser(account.institution_id, account.id, await login(client, BANK_PHONE))
+
+
+async def api_token_for(
+    runtime: Runtime, user: InstitutionUser, scopes: list[str], *, days: int = 30
+) -> str:
+    """An API token (``xra_…``) acting as ``user``'s account with ``scopes``."""
+    from datetime import timedelta
+
+    from backend.db.base import utcnow
+    from backend.institutions.models import ApiToken
+    from backend.security.tokens import API_TOKEN_PREFIX, new_token
+
+    token, token_hash = new_token(API_TOKEN_PREFIX)
+    async with runtime.sessionmaker() as session:
+        session.add(
+            ApiToken(
+                institution_id=user.institution_id,
+                account_id=user.account_id,
+                name="核心系统",
+                scopes=scopes,
+                token_hash=token_hash,
+                token_hint=token[4:12],
+                expires_at=utcnow() + timedelta(days=days),
+            )
+        )
+        await session.commit()
+    return token
+
+
+GRANT = """
+mutation Grant($input: GrantAuthorizationInput!) {
+  grantAuthorization(input: $input) {
+    authorization { id scopes purpose validUntil status consentVersion consentText institutionName }
+    errors { code field message }
+  }
+}
+"""
+
+
+async def grant(
+    client: GraphQLClient,
+    token: str,
+    institution_id: int,
+    scopes: list[str],
+    *,
+    purpose: str = "PRE_LOAN",
+    valid_days: int = 30,
+) -> dict[str, Any]:
+    """Grant an authorisation as the enterprise of ``token``; returns the authorisation."""
+    result = await client.execute(
+        GRANT,
+        {
+            "input": {
+                "institutionId": str(institution_id),
+                "scopes": scopes,
+                "purpose": purpose,
+                "validDays": valid_days,
+            }
+        },
+        token=token,
+    )
+    payload = result.data["grantAuthorization"]
+    assert payload["errors"] == [], payload["errors"]
+    return payload["authorization"]

@@ -1,0 +1,1 @@
+"""What institutions read: credit reports under authorisation and public records in bulk."""
