@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
+from backend.audit.http import export_endpoint
 from backend.credit.http import ingest_endpoint
 from backend.middleware import RequestMiddleware
 from backend.observability import configure_logging
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/ingest/{category}", ingest_endpoint, methods=["POST"]),
+        Route("/audit/export", export_endpoint, methods=["GET"]),
         Mount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web"),
     ]
     app = Starlette(

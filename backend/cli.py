@@ -1,4 +1,4 @@
-"""The ``xinrong`` command: serve, migrate, seed, audit verify, export-schema, create-staff."""
+"""The ``xinrong`` command: serve, migrate, seed, audit verify/export, create-staff and more."""
 
 from __future__ import annotations
 
@@ -126,6 +126,75 @@ def audit_verify(
         err=True,
     )
     raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    day_from: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD (China time)."),
+    day_to: str = typer.Option(..., "--to", help="Day after the last, YYYY-MM-DD (exclusive)."),
+    output: str = typer.Option(..., help="JSON Lines file to write, or - for standard output."),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Export the audit rows of a date range for a regulator: JSON Lines, manifest last.
+
+    Recorded in the audit log as ``audit.export``. Exits 1 when the exported rows do not link
+    or their MACs do not verify (the file is still written, for investigation).
+    """
+    from backend.audit.export import day_range, start_export, stream_plan, write_jsonl
+    from backend.errors import DomainError
+    from backend.runtime import Runtime
+    from backend.security.actor import Actor
+
+    settings = _settings(database_url)
+    try:
+        occurred_from, occurred_to = day_range(day_from, day_to)
+    except DomainError as exc:
+        console.print(f"[red]{exc.code.value}[/red] (--{exc.field}): {exc.message}")
+        raise typer.Exit(2) from exc
+    to_stdout = output == "-"
+    try:
+        handle = sys.stdout if to_stdout else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as exc:
+        console.print(f"[red]cannot write {output}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+
+    async def run() -> dict[str, Any]:
+        runtime = Runtime.build(settings)
+        try:
+            async with runtime.sessionmaker() as session:
+                plan = await start_export(
+                    session=session,
+                    runtime=runtime,
+                    actor=Actor.system(request_id="cli-audit-export"),
+                    occurred_from=occurred_from,
+                    occurred_to=occurred_to,
+                    destination="stdout" if to_stdout else Path(output).name,
+                )
+                await session.commit()
+            async with runtime.sessionmaker() as session:
+                return await write_jsonl(
+                    stream_plan(session, keyring=runtime.keyring, plan=plan), handle
+                )
+        finally:
+            await runtime.close()
+
+    try:
+        manifest = asyncio.run(run())
+    finally:
+        if not to_stdout:
+            handle.close()
+    seqs = f"seq {manifest['first_seq']}–{manifest['last_seq']}" if manifest["rows"] else "no rows"
+    summary = (
+        f"exported {manifest['rows']} audit rows ({seqs}) to {output}: "
+        f"linked {'yes' if manifest['linked'] else 'NO'}, "
+        f"MACs {'ok' if manifest['macs_ok'] else 'BAD'}, "
+        f"head seq {manifest['head_seq']} {manifest['head_hash']}"
+    )
+    # With the rows on standard output, the summary goes to standard error.
+    typer.echo(summary, err=to_stdout)
+    if not (manifest["linked"] and manifest["macs_ok"]):
+        typer.echo(f"first bad row: seq {manifest['first_bad_seq']}", err=True)
+        raise typer.Exit(1)
 
 
 @sharing_app.command("check")

@@ -10,15 +10,18 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, Val
 from strawberry.tools import merge_types
 
 from backend.settings import Settings
+from graphql_schema.audit import AuditQuery
+from graphql_schema.consent import ConsentMutation, ConsentQuery
 from graphql_schema.credit import CreditMutation
 from graphql_schema.credit_profile import CreditProfileQuery
 from graphql_schema.declarations import DeclarationMutation, DeclarationQuery
 from graphql_schema.identity import IdentityMutation, IdentityQuery
 from graphql_schema.inbox import InboxMutation, InboxQuery
-from graphql_schema.institutions import InstitutionQuery
+from graphql_schema.institutions import InstitutionMutation, InstitutionQuery
 from graphql_schema.interface import InterfaceMutation, InterfaceQuery
 from graphql_schema.limits import validation_rules_extension
 from graphql_schema.objections import ObjectionMutation, ObjectionQuery
+from graphql_schema.reports import ReportQuery
 
 log = logging.getLogger("xinrong.graphql")
 
@@ -32,17 +35,22 @@ Query = merge_types(
         DeclarationQuery,
         ObjectionQuery,
         InboxQuery,
+        ConsentQuery,
+        ReportQuery,
+        AuditQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
     (
         IdentityMutation,
+        InstitutionMutation,
         CreditMutation,
         InterfaceMutation,
         DeclarationMutation,
         ObjectionMutation,
         InboxMutation,
+        ConsentMutation,
     ),
 )
 

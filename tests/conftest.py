@@ -26,6 +26,7 @@ from backend.runtime import Runtime
 from backend.settings import load_settings
 from tests.support import databases
 from tests.support.graphql import GraphQLClient
+from tests.support.leak_guard import LeakGuard
 from tests.support.postgres import Cluster, start_cluster
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -123,9 +124,15 @@ async def runtime(settings_env: dict[str, str], tmp_path: Path) -> AsyncIterator
 
 
 @pytest.fixture
-async def client(runtime: Runtime) -> AsyncIterator[GraphQLClient]:
-    """A GraphQL client talking to the app in-process."""
+def leak_guard(runtime: Runtime) -> LeakGuard:
+    """The check every response goes through: no personal data to institutions without consent."""
+    return LeakGuard(runtime)
+
+
+@pytest.fixture
+async def client(runtime: Runtime, leak_guard: LeakGuard) -> AsyncIterator[GraphQLClient]:
+    """A GraphQL client talking to the app in-process; every response passes the leak guard."""
     app = create_app(runtime=runtime)
     transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield GraphQLClient(http)
+        yield GraphQLClient(http, inspect=leak_guard.inspect)

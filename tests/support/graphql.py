@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ class GraphQLClient:
     """Posts documents to /graphql, optionally as a signed-in user."""
 
     http: httpx.AsyncClient
+    # Called with (token, raw response text) after every request: the suite-wide leak check.
+    inspect: Callable[[str | None, str], Awaitable[None]] | None = None
 
     async def execute(
         self,
@@ -42,5 +45,7 @@ class GraphQLClient:
         response = await self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
         )
+        if self.inspect is not None:
+            await self.inspect(token, response.text)
         body = response.json()
         return GraphQLResult(response.status_code, body.get("data"), body.get("errors") or [])
