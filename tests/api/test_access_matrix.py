@@ -8,12 +8,14 @@ may not gets NOT_AUTHENTICATED, FORBIDDEN, NOT_AUTHORIZED or (for another's obje
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from backend.app import create_app
 from backend.settings import Settings
 from graphql_schema.schema import build_schema
 from tests.api.access_matrix_world import (
@@ -30,7 +32,7 @@ from tests.api.access_matrix_world import (
 )
 from tests.support.builders import GOOD_PASSWORD, new_phone, new_uscc
 from tests.support.fake_provider import serve_fake_provider
-from tests.support.graphql import GraphQLResult
+from tests.support.graphql import GraphQLClient, GraphQLResult
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = frozenset(
@@ -468,5 +470,46 @@ async def test_exactly_the_listed_roles_may_use_each_operation(client, runtime, 
             got = outcome(result, operation)
             if got != expected:
                 wrong.append(f"{operation.name} as {role}: expected {expected}, got {got}")
+    wrong.extend(await _http_cells(client, world))
     assert not wrong, "\n".join(wrong)
     assert leak_guard.institution_responses > 0  # the leak guard looked at institution answers
+
+
+# Routes besides /graphql, and who may use them: a test fails when the app gains an unlisted one.
+HTTP_ROUTES: dict[str, frozenset[str]] = {
+    "/graphql": EVERYONE,  # each operation is judged by the table above
+    "/healthz": EVERYONE,
+    "/metrics": EVERYONE,  # operational figures only; keep it behind the internal network
+    "/ingest/{category}": frozenset({DATA_PROVIDER}),
+    "/audit/export": frozenset({AUDITOR}),
+    "": EVERYONE,  # the web page (static files)
+}
+
+
+def test_every_http_route_is_in_the_matrix(runtime):
+    paths = {getattr(route, "path", None) for route in create_app(runtime=runtime).routes}
+    assert paths == set(HTTP_ROUTES), (
+        f"list these routes in HTTP_ROUTES: {paths - set(HTTP_ROUTES)}"
+    )
+
+
+async def _http_cells(client: GraphQLClient, world: World) -> list[str]:
+    """Who may send records to /ingest and fetch /audit/export (by status code)."""
+    wrong = []
+    for role in ROLES:
+        token = world.token(role)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        record = (await _ingest(world, role))["input"]["records"][0]
+        sent = await client.http.post(
+            f"/ingest/abnormal_operation?batchId=http-{world.serial()}",
+            content=json.dumps(record, ensure_ascii=False).encode() + b"\n",
+            headers={**headers, "Content-Type": "application/x-ndjson"},
+        )
+        exported = await client.http.get(
+            "/audit/export?from=2026-01-01&to=2027-01-01", headers=headers
+        )
+        for path, response in (("/ingest/{category}", sent), ("/audit/export", exported)):
+            expected = {200} if role in HTTP_ROUTES[path] else {401, 403}
+            if response.status_code not in expected:
+                wrong.append(f"{path} as {role}: expected {expected}, got {response.status_code}")
+    return wrong
