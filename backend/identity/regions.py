@@ -161,3 +161,21 @@ def province_code_known(code2: str) -> bool:
 def within_region(code: str | None, prefix: str) -> bool:
     """Tell whether a region code lies within a region given by its code prefix (e.g. "3713")."""
     return isinstance(code, str) and code.startswith(prefix)
+
+
+_PREFIX_RE = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}")
+
+
+def region_prefix(code: str | None) -> str | None:
+    """The match prefix of a known, current region given by 2, 4 or 6 digits, or None.
+
+    ``37`` and ``370000`` are 山东省 (prefix ``37``), ``3713`` and ``371300`` 临沂市 (``3713``),
+    ``371302`` 兰山区; products, rules and bulk reads match enterprises' region codes against it.
+    """
+    code = code.strip() if isinstance(code, str) else ""
+    if not _PREFIX_RE.fullmatch(code):
+        return None
+    region = lookup_region(code.ljust(6, "0"))
+    if region is None or region.abolished:
+        return None
+    return {"province": region.code[:2], "city": region.code[:4]}.get(region.level, region.code)

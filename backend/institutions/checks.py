@@ -3,14 +3,13 @@ naming the input field, so that ``check_each`` can report every bad field of a f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from backend.clock import china_today
 from backend.errors import DomainError, ErrorCode
-from backend.identity.regions import lookup_region
+from backend.identity.regions import region_prefix
 from backend.institutions.models import ApiScope, InstitutionKind, InstitutionStatus
 
 NAME_LENGTH = (2, 100)
@@ -22,8 +21,6 @@ ASSESSMENT_MAX_AGE_DAYS = 365
 ASSESSMENT_TEXT_MAX = 100
 ASSESSMENT_SUMMARY_MAX = 1000
 ASSESSMENT_FIELD = "securityAssessment"
-
-_REGION_RE = re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}")
 
 
 def clean_text(value: str | None, *, field: str, label: str, bounds: tuple[int, int]) -> str:
@@ -62,21 +59,6 @@ def institution_kind(kind: InstitutionKind | str) -> InstitutionKind:
             "机构类别应为银行、担保、保险或征信机构之一",
             field="kind",
         ) from exc
-
-
-def region_prefix(code: str | None) -> str | None:
-    """The stored prefix of a known, current region code, or None.
-
-    ``37`` and ``370000`` are 山东省 (stored ``37``), ``3713`` and ``371300`` 临沂市 (``3713``),
-    ``371302`` 兰山区; a prefix is what products and rules match regions against.
-    """
-    code = (code or "").strip() if isinstance(code, str) else ""
-    if not _REGION_RE.fullmatch(code):
-        return None
-    region = lookup_region(code.ljust(6, "0"))
-    if region is None or region.abolished:
-        return None
-    return {"province": region.code[:2], "city": region.code[:4]}.get(region.level, region.code)
 
 
 def region_prefixes(region_codes: list[str] | None) -> list[str]:

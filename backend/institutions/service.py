@@ -122,7 +122,7 @@ async def onboard_institution(
 
     ``assessment`` holds ``report_number``, ``assessed_on`` (within the last 365 days),
     ``assessor``, ``passed`` (must be true) and an optional ``summary``; it is kept on the
-    institution. Region codes are stored as prefixes (see :func:`checks.region_prefix`).
+    institution. Region codes are stored as prefixes (``regions.region_prefix``).
     """
     _require_government(actor, allow_system=True)
     try:

@@ -25,7 +25,7 @@ from backend.credit.profile import visible_on
 from backend.credit.sharing_list import CategorySpec, load_sharing_list
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode, check_each
-from backend.identity.regions import lookup_region, province_code_known
+from backend.identity.regions import region_prefix
 from backend.reports.access import require_institution_reader
 from backend.runtime import Runtime
 from backend.security.actor import Actor
@@ -58,18 +58,13 @@ class PublicRecordPage:
     end_cursor: str | None
 
 
-def region_prefix(code: str, field: str = "regionCode") -> str:
-    """The code prefix of a province (2), city (4) or county (6) given as 2, 4 or 6 digits."""
-    value = (code or "").strip()
-    if len(value) == 6 and value.isdigit() and lookup_region(value):
-        if value.endswith("0000"):
-            return value[:2]
-        return value[:4] if value.endswith("00") else value
-    if len(value) == 4 and value.isdigit() and lookup_region(value + "00"):
-        return value
-    if len(value) == 2 and province_code_known(value):
-        return value
-    raise DomainError(ErrorCode.VALIDATION_ERROR, "行政区划代码无效（2、4 或 6 位）", field)
+def _region(code: str) -> str:
+    prefix = region_prefix(code)
+    if prefix is None:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR, "行政区划代码无效（2、4 或 6 位）", "regionCode"
+        )
+    return prefix
 
 
 def _industry_prefix(code: str | None) -> str | None:
@@ -134,7 +129,7 @@ async def public_credit_records(
     """One page of visible public records of ``category`` for enterprises in a region."""
     require_institution_reader(actor)
     prefix, industry, spec, size, after_id = check_each(
-        lambda: region_prefix(region_code),
+        lambda: _region(region_code),
         lambda: _industry_prefix(industry_code),
         lambda: _public_category(category),
         lambda: _page_size(first),
