@@ -20,6 +20,7 @@ from strawberry.asgi import GraphQL
 
 from backend.audit.http import export_endpoint
 from backend.credit.http import ingest_endpoint
+from backend.identity.http_auth import bearer_token
 from backend.middleware import RequestMiddleware
 from backend.observability import configure_logging
 from backend.runtime import Runtime
@@ -40,15 +41,13 @@ class XinrongGraphQL(GraphQL):
 
     async def get_context(self, request: Request, response: Response | None = None) -> Context:
         """Build the context from the request's bearer token and the middleware's metadata."""
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header[:7].lower() == "bearer " else None
         state = request.scope.get("state", {})
         return Context(
             runtime=self.runtime,
             request_id=state.get("request_id"),
             client_ip=state.get("client_ip"),
             user_agent=request.headers.get("user-agent"),
-            bearer_token=token or None,
+            bearer_token=bearer_token(request),
         )
 
 

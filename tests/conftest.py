@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from backend.app import create_app
 from backend.runtime import Runtime
@@ -136,3 +137,16 @@ async def client(runtime: Runtime, leak_guard: LeakGuard) -> AsyncIterator[Graph
     transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield GraphQLClient(http, inspect=leak_guard.inspect)
+
+
+@pytest.fixture
+def statement_counter(runtime: Runtime) -> Iterator[list[str]]:
+    """Every SQL statement the app under test sends, in order (clear it before the request)."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    yield statements
+    event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from backend.audit.export import ExportPlan, day_range, jsonl_line, start_export, stream_plan
 from backend.audit.queries import require_auditor
 from backend.errors import DomainError, ErrorCode
-from backend.identity import service as identity
+from backend.identity.http_auth import request_actor
 from backend.runtime import Runtime
 
 _FLUSH_BYTES = 64 * 1024
@@ -49,20 +49,9 @@ async def _body(runtime: Runtime, plan: ExportPlan) -> AsyncIterator[bytes]:
 async def export_endpoint(request: Request) -> Response:
     """Check the caller is an auditor, record the export, then stream it."""
     runtime: Runtime = request.app.state.runtime
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    async with runtime.sessionmaker() as session:
-        found = await identity.authenticate(session=session, token=token)
-        await session.commit()
-    if found is None:
+    actor = await request_actor(request, runtime)
+    if actor is None:
         return _error("NOT_AUTHENTICATED", "请先登录（Bearer 令牌）", 401)
-    state = request.scope.get("state", {})
-    actor = identity.actor_for(
-        found.account,
-        client_ip=state.get("client_ip"),
-        request_id=state.get("request_id"),
-        api_token=found.api_token,
-    )
     try:
         require_auditor(actor, "导出审计日志")  # before the dates: others learn nothing more
         occurred_from, occurred_to = day_range(

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from backend.credit.bulk import ingest_stream
 from backend.credit.formats import format_of
 from backend.errors import DomainError, ErrorCode
-from backend.identity import service as identity
+from backend.identity.http_auth import request_actor
 from backend.runtime import Runtime
 
 _STATUS = {
@@ -56,20 +56,9 @@ def _batch_json(outcome: Any) -> dict[str, Any]:
 async def ingest_endpoint(request: Request) -> JSONResponse:
     """Stream the request body into one batch of ``category``."""
     runtime: Runtime = request.app.state.runtime
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    async with runtime.sessionmaker() as session:
-        found = await identity.authenticate(session=session, token=token)
-        await session.commit()
-    if found is None:
+    actor = await request_actor(request, runtime)
+    if actor is None:
         return _error(DomainError(ErrorCode.FORBIDDEN, "请先登录（Bearer 令牌）"), 401)
-    state = request.scope.get("state", {})
-    actor = identity.actor_for(
-        found.account,
-        client_ip=state.get("client_ip"),
-        request_id=state.get("request_id"),
-        api_token=found.api_token,
-    )
     try:
         outcome = await ingest_stream(
             runtime=runtime,

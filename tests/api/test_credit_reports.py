@@ -16,8 +16,10 @@ from tests.support.builders import (
     api_token_for,
     demo_bank,
     grant,
+    ingest,
     institution_user,
     load_demo,
+    login,
     verified_enterprise_user,
 )
 
@@ -339,3 +341,41 @@ async def test_public_records_refuse_bad_filters_and_authorised_categories(clien
     assert await error({"region": "3713", "category": "honors"}, token=firm) == [
         ("FORBIDDEN", None)
     ]
+
+
+async def test_a_report_costs_the_same_statements_however_many_records(
+    client, runtime, statement_counter
+):
+    # given a granted bank that has asked once (its token is known to the leak guard)
+    await load_demo(runtime)
+    bank = await demo_bank(client, runtime)
+    firm = await verified_enterprise_user(client)
+    await grant(client, firm, bank.institution_id, ["tax", "water_fee", "legal_rep_identity"])
+    await report(client, bank.token)
+    statement_counter.clear()
+    few = await report(client, bank.token)
+    few_statements = len(statement_counter)
+
+    # when the firm has 30 more licences
+    office = await login(client, "13600000002")
+    licences = [
+        {
+            "uscc": FIRM.uscc,
+            "name": FIRM.name,
+            "doc_number": f"鲁许字〔2026〕{n}号",
+            "license_name": "道路运输经营许可证",
+            "license_number": f"371302{n:06d}",
+            "decided_on": "2026-03-01",
+            "authority_name": "临沂市行政审批服务局",
+        }
+        for n in range(30)
+    ]
+    payload = await ingest(client, office, "admin_license", licences)
+    assert payload["rowErrors"] == [], payload["rowErrors"]
+    statement_counter.clear()
+    many = await report(client, bank.token)
+
+    # then the report grows, its cost in statements does not
+    assert len(many["report"]["records"]) == len(few["report"]["records"]) + 30
+    assert len(statement_counter) == few_statements
+    assert few_statements <= 25, statement_counter

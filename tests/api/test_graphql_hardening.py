@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import httpx
-import pytest
-from sqlalchemy import event
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
@@ -100,18 +98,6 @@ async def test_parser_and_validation_caches_hit_with_limits_on(client):
     # then
     assert _get_parse_cache(DEFAULT_MAXSIZE).cache_info().hits >= parse_hits + 3
     assert _get_validate_cache(DEFAULT_MAXSIZE).cache_info().hits >= validate_hits + 3
-
-
-@pytest.fixture
-def statement_counter(runtime):
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
-    yield statements
-    event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_me_costs_a_fixed_number_of_statements(client, runtime, statement_counter):
