@@ -6,8 +6,6 @@ Only AUDITOR accounts read the log, and every search is itself written to the lo
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import pagination
 from backend.audit import service as audit
 from backend.audit.models import AuditEntry
 from backend.clock import CHINA_TZ
@@ -27,7 +26,7 @@ from backend.runtime import Runtime
 from backend.security.actor import Actor
 
 MAX_PAGE = 200
-_CURSOR_PREFIX = "audit:"
+_CURSOR_TAG = "audit"
 
 
 def require_auditor(actor: Actor, doing: str = "查看审计日志") -> None:
@@ -94,20 +93,12 @@ class AuditPage:
 
 def encode_cursor(seq: int) -> str:
     """The opaque cursor that continues after the row ``seq``."""
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode()
+    return pagination.encode_cursor(_CURSOR_TAG, seq)
 
 
 def decode_cursor(cursor: str) -> int:
     """The ``seq`` a cursor continues after; VALIDATION_ERROR on ``after`` when it is not ours."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("ascii")
-        if raw.startswith(_CURSOR_PREFIX):
-            digits = raw.removeprefix(_CURSOR_PREFIX)
-            if digits.isdigit() and 0 < int(digits) < 2**63:
-                return int(digits)
-    except (ValueError, UnicodeError, binascii.Error):
-        pass
-    raise DomainError(ErrorCode.VALIDATION_ERROR, "分页游标无效", field="after")
+    return pagination.decode_cursor(_CURSOR_TAG, cursor)
 
 
 def _text(value: str | None, field: str, limit: int) -> str | None:
@@ -178,8 +169,7 @@ async def search(
 ) -> AuditPage:
     """One page of the audit log matching ``filters``, newest first (AUDITOR only; audited)."""
     require_auditor(actor)
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"每页 1 到 {MAX_PAGE} 条", field="first")
+    pagination.check_page_size(first, MAX_PAGE)
     after_seq = decode_cursor(after) if after else None
     conditions = await _conditions(session, filters)
     if after_seq is not None:

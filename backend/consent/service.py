@@ -24,12 +24,13 @@ from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode, check_each
 from backend.identity.models import Role
 from backend.institutions.models import Institution, InstitutionStatus
+from backend.pagination import check_page_size
 from backend.reports.access import parse_purpose
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.lifecycle import lifecycle_state
 
 MAX_VALID_DAYS = 365
-MAX_PAGE = 100
 
 
 class AuthorizationStatus(StrEnum):
@@ -42,11 +43,7 @@ class AuthorizationStatus(StrEnum):
 
 def status_of(grant: Authorization, now: datetime | None = None) -> AuthorizationStatus:
     """ACTIVE, EXPIRED or REVOKED at ``now``."""
-    if grant.revoked_at is not None:
-        return AuthorizationStatus.REVOKED
-    if grant.valid_until <= (now or utcnow()):
-        return AuthorizationStatus.EXPIRED
-    return AuthorizationStatus.ACTIVE
+    return AuthorizationStatus(lifecycle_state(grant.revoked_at, grant.valid_until, now))
 
 
 @dataclass(frozen=True)
@@ -280,8 +277,7 @@ async def _list(
     first: int,
     after: int | None,
 ) -> list[GrantView]:
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"每页 1 到 {MAX_PAGE} 条", field="first")
+    check_page_size(first)
     conditions = [condition]
     by_status = _status_condition(status, utcnow())
     if by_status is not None:

@@ -19,10 +19,9 @@ from backend.consent.models import AccessKind, AccessPurpose, DataAccess
 from backend.errors import DomainError, ErrorCode
 from backend.identity.models import Account, Role
 from backend.institutions.models import Institution
+from backend.pagination import check_page_size
 from backend.runtime import Runtime
 from backend.security.actor import Actor
-
-MAX_PAGE = 100
 
 
 async def record_access(
@@ -80,6 +79,33 @@ async def record_access(
         )
 
 
+async def record_refusal(
+    session: AsyncSession,
+    *,
+    runtime: Runtime,
+    actor: Actor,
+    kind: AccessKind,
+    enterprise_id: int,
+    enterprise_uscc: str,
+    details: dict[str, Any],
+) -> None:
+    """Audit a read refused for want of a grant, and commit it: the refusal must outlive the
+    failed request (auditors look for institutions probing firms that never authorised them)."""
+    await audit.record(
+        session,
+        keyring=runtime.keyring,
+        actor=actor,
+        action=f"access.{kind.value.lower()}",
+        outcome="denied",
+        subject_type="enterprise",
+        subject_id=enterprise_uscc,
+        enterprise_id=enterprise_id,
+        institution_id=actor.institution_id,
+        details=details,
+    )
+    await session.commit()
+
+
 @dataclass(frozen=True)
 class AccessEntry:
     """One line of an enterprise's data-access trail."""
@@ -103,8 +129,7 @@ async def my_access_log(
         raise DomainError(ErrorCode.FORBIDDEN, "只有企业用户可以查看本企业的数据访问记录")
     if actor.enterprise_id is None:
         raise DomainError(ErrorCode.FORBIDDEN, "请先完成企业实名认证")
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"每页 1 到 {MAX_PAGE} 条", field="first")
+    check_page_size(first)
     conditions = [DataAccess.enterprise_id == actor.enterprise_id]
     if after is not None:
         conditions.append(DataAccess.id < after)

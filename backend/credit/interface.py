@@ -182,18 +182,15 @@ async def institution_interface_records(
     )
     covering = [g for g in grants if category in (g.scopes or ())]
     if has_non_public_content(spec) and not covering:
-        await audit.record(
+        await trail.record_refusal(
             session,
-            keyring=runtime.keyring,
+            runtime=runtime,
             actor=actor,
-            action="access.interface",
-            outcome="denied",
-            subject_type="enterprise",
-            subject_id=enterprise.uscc,
+            kind=AccessKind.INTERFACE,
             enterprise_id=enterprise.id,
+            enterprise_uscc=enterprise.uscc,
             details={"category": category, "purpose": chosen.value},
         )
-        await session.commit()
         raise DomainError(
             ErrorCode.NOT_AUTHORIZED,
             f"该企业未就此用途授权本机构查询“{spec.label}”，或授权已撤销、已过期",

@@ -20,6 +20,7 @@ from backend.credit.sharing_list import load_sharing_list
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode
 from backend.identity.models import Role
+from backend.pagination import check_page_size
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 
@@ -122,8 +123,7 @@ async def list_records(
     """Visible records of an enterprise, newest event first, keyset-paged; with source names."""
     if category is not None and load_sharing_list().get(category) is None:
         raise DomainError(ErrorCode.UNKNOWN_CATEGORY, f"共享清单中没有“{category}”", "category")
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"每页 1 到 {MAX_PAGE} 条", field="first")
+    check_page_size(first, MAX_PAGE)
     conditions = [CreditRecord.enterprise_id == enterprise_id, visible_on(today or china_today())]
     if category is not None:
         conditions.append(CreditRecord.category == category)

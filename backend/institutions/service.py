@@ -33,6 +33,7 @@ from backend.institutions.models import (
 )
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.lifecycle import lifecycle_state
 from backend.security.tokens import API_TOKEN_PREFIX, new_token
 
 TOKEN_HINT_LENGTH = 8
@@ -60,11 +61,7 @@ class ApiTokenStatus(StrEnum):
 
 def token_status(token: ApiToken, now: datetime | None = None) -> ApiTokenStatus:
     """ACTIVE, EXPIRED or REVOKED; revocation wins over expiry."""
-    if token.revoked_at is not None:
-        return ApiTokenStatus.REVOKED
-    if token.expires_at <= (now or utcnow()):
-        return ApiTokenStatus.EXPIRED
-    return ApiTokenStatus.ACTIVE
+    return ApiTokenStatus(lifecycle_state(token.revoked_at, token.expires_at, now))
 
 
 class IssuedToken(NamedTuple):

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.audit import service as audit
 from backend.clock import china_today
 from backend.consent import service as consent
 from backend.consent import trail
@@ -64,34 +63,6 @@ class CreditReport:
     generated_at: datetime
 
 
-async def _refuse(
-    session: AsyncSession,
-    runtime: Runtime,
-    actor: Actor,
-    enterprise: Enterprise,
-    purpose: AccessPurpose,
-) -> DomainError:
-    """Audit a refused report and commit it (the refusal must outlive the failed request)."""
-    await audit.record(
-        session,
-        keyring=runtime.keyring,
-        actor=actor,
-        action="access.report",
-        outcome="denied",
-        subject_type="enterprise",
-        subject_id=enterprise.uscc,
-        enterprise_id=enterprise.id,
-        institution_id=actor.institution_id,
-        details={"purpose": purpose.value, "reason": "no live authorisation for the purpose"},
-    )
-    await session.commit()
-    return DomainError(
-        ErrorCode.NOT_AUTHORIZED,
-        "该企业未就此用途向本机构授权，或授权已撤销、已过期",
-        field="uscc",
-    )
-
-
 async def enterprise_credit_report(
     *, session: AsyncSession, runtime: Runtime, actor: Actor, uscc: str, purpose: str
 ) -> CreditReport:
@@ -103,7 +74,20 @@ async def enterprise_credit_report(
         session, enterprise_id=enterprise.id, institution_id=institution_id, purpose=chosen
     )
     if not grants:
-        raise await _refuse(session, runtime, actor, enterprise, chosen)
+        await trail.record_refusal(
+            session,
+            runtime=runtime,
+            actor=actor,
+            kind=AccessKind.REPORT,
+            enterprise_id=enterprise.id,
+            enterprise_uscc=enterprise.uscc,
+            details={"purpose": chosen.value, "reason": "no live authorisation for the purpose"},
+        )
+        raise DomainError(
+            ErrorCode.NOT_AUTHORIZED,
+            "该企业未就此用途向本机构授权，或授权已撤销、已过期",
+            field="uscc",
+        )
     covered = consent.covered_scopes(grants)
     today = china_today()
     sharing = load_sharing_list()

@@ -7,7 +7,6 @@ public records (纳税信用 A 级) yields only those, without their authorised 
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -26,11 +25,12 @@ from backend.credit.sharing_list import CategorySpec, load_sharing_list
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode, check_each
 from backend.identity.regions import region_prefix
+from backend.pagination import check_page_size, decode_cursor, encode_cursor
 from backend.reports.access import require_institution_reader
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 
-MAX_PAGE = 100
+_CURSOR_TAG = "public"
 _INDUSTRY = re.compile(r"[A-T](\d{2,4})?")
 
 
@@ -93,28 +93,6 @@ def _public_category(category: str) -> CategorySpec:
     return spec
 
 
-def _page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, f"每页 1 到 {MAX_PAGE} 条", field="first")
-    return first
-
-
-def _cursor(record_id: int) -> str:
-    return base64.urlsafe_b64encode(f"p|{record_id}".encode()).decode()
-
-
-def _after_id(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        tag, value = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        if tag != "p":
-            raise ValueError(tag)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DomainError(ErrorCode.VALIDATION_ERROR, "分页游标无效", field="after") from exc
-
-
 async def public_credit_records(
     *,
     session: AsyncSession,
@@ -132,8 +110,8 @@ async def public_credit_records(
         lambda: _region(region_code),
         lambda: _industry_prefix(industry_code),
         lambda: _public_category(category),
-        lambda: _page_size(first),
-        lambda: _after_id(after),
+        lambda: check_page_size(first),
+        lambda: decode_cursor(_CURSOR_TAG, after) if after else None,
     )
     conditions = [
         CreditRecord.category == spec.code,
@@ -193,5 +171,5 @@ async def public_credit_records(
     return PublicRecordPage(
         records=records,
         has_next_page=has_next,
-        end_cursor=_cursor(rows[size - 1][0].id) if has_next else None,
+        end_cursor=encode_cursor(_CURSOR_TAG, rows[size - 1][0].id) if has_next else None,
     )
