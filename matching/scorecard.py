@@ -2,7 +2,7 @@
 
 The card itself (dimensions, factors, points, grade bands) is data in
 ``seed_products/scorecard.json``; ``matching.scorecard_spec`` reads and checks it. Here a card is
-applied to one enterprise's facts (``matching.facts``):
+applied to one enterprise's facts (``matching.features``):
 
     evaluation = evaluate(facts, declared=computed.declared)
 
@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from matching.fact_types import FACT_TYPES
+from matching.facts import FACT_TYPES
 from matching.scorecard_spec import (
     FactorSpec,
     Outcome,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from matching.fact_types import ENUM_VALUES, FACT_TYPES
+from matching.facts import ENUM_VALUES, FACT_TYPES
 
 CONDITION_OPS = frozenset(
     {"eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "within_region"}

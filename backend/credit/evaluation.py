@@ -18,7 +18,7 @@ from backend.credit.models import CreditRecord
 from backend.credit.profile import visible_on
 from backend.enterprises.features import declared_figures, facts_and_evaluation
 from backend.enterprises.models import Enterprise
-from matching.facts import ComputedFacts
+from matching.features import ComputedFacts
 from matching.scorecard import Evaluation
 
 

@@ -23,7 +23,7 @@ from backend.credit.profile import visible_on
 from backend.db.base import utcnow
 from backend.declarations.models import Declaration, DeclarationStatus
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
-from matching.facts import ComputedFacts, compute_facts_with_sources
+from matching.features import ComputedFacts, compute_facts_with_sources
 from matching.scorecard import Evaluation, evaluate
 
 CHUNK = 500

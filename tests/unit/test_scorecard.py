@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.fact_types import ENUM_VALUES, FACT_TYPES
-from matching.facts import compute_facts_with_sources
+from matching.facts import ENUM_VALUES, FACT_TYPES
+from matching.features import compute_facts_with_sources
 from matching.scorecard import (
     DEFAULT_PATH,
     Evaluation,

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from matching.fact_types import CONTRACT_FACTS, ENUM_VALUES
-from matching.facts import FACT_TYPES, compute_facts, compute_facts_with_sources
+from matching.facts import CONTRACT_FACTS, ENUM_VALUES, FACT_TYPES
+from matching.features import compute_facts, compute_facts_with_sources
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "seed_products" / "demo"
 TODAY = date(2026, 11, 21)
