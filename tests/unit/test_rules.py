@@ -1,0 +1,211 @@
+"""The rule language: bad rules refused with the path, three-state evaluation, Chinese sentences."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from matching.rules import RuleError, Status, evaluate, parse_rule
+
+CONTRACT_EXAMPLE = {
+    "all": [
+        {"fact": "years_in_business", "op": "gte", "value": 2},
+        {"fact": "tax_credit_grade", "op": "in", "value": ["A", "B"]},
+        {"fact": "region_code", "op": "within_region", "value": "3713"},
+        {"not": {"fact": "on_dishonest_list", "op": "eq", "value": True}},
+        {
+            "any": [
+                {"fact": "is_high_tech", "op": "eq", "value": True},
+                {"fact": "annual_tax_paid", "op": "gte", "value": 100000},
+            ]
+        },
+    ]
+}
+GOOD_FIRM = {
+    "years_in_business": 5,
+    "tax_credit_grade": "A",
+    "region_code": "371302",
+    "on_dishonest_list": False,
+    "is_high_tech": False,
+    "annual_tax_paid": Decimal("250000"),
+}
+
+
+def refused(rule) -> tuple[str, str]:
+    with pytest.raises(RuleError) as caught:
+        parse_rule(rule)
+    return caught.value.path, caught.value.message
+
+
+def test_the_contract_example_is_eligible_for_a_firm_that_meets_it():
+    result = evaluate(parse_rule(CONTRACT_EXAMPLE), GOOD_FIRM)
+
+    assert result.status is Status.ELIGIBLE
+    assert result.unmet == () and result.missing_facts == ()
+    assert len(result.results) == 6
+
+
+def test_one_failed_condition_makes_it_ineligible_and_says_why():
+    firm = {**GOOD_FIRM, "years_in_business": 1}
+
+    result = evaluate(parse_rule(CONTRACT_EXAMPLE), firm)
+
+    assert result.status is Status.INELIGIBLE
+    assert [r.message for r in result.unmet] == ["成立年限需≥2年，当前1年"]
+    assert result.unmet[0].condition.path == "all[0]"
+
+
+def test_a_missing_fact_gives_unknown_never_a_guess():
+    firm = {**GOOD_FIRM, "tax_credit_grade": None}
+
+    result = evaluate(parse_rule(CONTRACT_EXAMPLE), firm)
+
+    assert result.status is Status.UNKNOWN
+    assert result.missing_facts == ("tax_credit_grade",)
+    unknown = next(r for r in result.results if r.outcome is None)
+    assert unknown.message == "纳税信用等级需为A级、B级之一，当前暂无数据"
+
+
+def test_a_known_failure_wins_over_a_missing_fact():
+    firm = {**GOOD_FIRM, "tax_credit_grade": None, "on_dishonest_list": True}
+
+    result = evaluate(parse_rule(CONTRACT_EXAMPLE), firm)
+
+    assert result.status is Status.INELIGIBLE
+    [unmet] = result.unmet
+    assert unmet.negated and unmet.message.startswith("需未列入失信名单，当前列入失信")
+
+
+def test_any_is_satisfied_by_one_known_true_even_with_another_unknown():
+    rule = parse_rule(
+        {
+            "any": [
+                {"fact": "is_high_tech", "op": "eq", "value": True},
+                {"fact": "annual_tax_paid", "op": "gte", "value": 100000},
+            ]
+        }
+    )
+
+    assert evaluate(rule, {"is_high_tech": True}).status is Status.ELIGIBLE
+    assert evaluate(rule, {"is_high_tech": False}).status is Status.UNKNOWN
+    assert evaluate(rule, {"is_high_tech": False, "annual_tax_paid": 5}).status is Status.INELIGIBLE
+
+
+@pytest.mark.parametrize(
+    ("condition", "actual", "message"),
+    [
+        (
+            {"fact": "tax_credit_grade", "op": "gte", "value": "B"},
+            "M",
+            "纳税信用等级需≥B级，当前为M级",
+        ),
+        ({"fact": "credit_grade", "op": "gte", "value": "B"}, "A", "信用等级需≥B，当前为A"),
+        (
+            {"fact": "annual_tax_paid", "op": "gte", "value": 100000},
+            Decimal("60000"),
+            "年纳税额需≥10万元，当前6万元",
+        ),
+        (
+            {"fact": "employees", "op": "between", "value": [10, 300]},
+            8,
+            "从业人数需在10人至300人之间，当前8人",
+        ),
+        (
+            {"fact": "entity_type", "op": "ne", "value": "individual_business"},
+            "enterprise",
+            "主体类型不能为个体工商户，当前为企业",
+        ),
+        (
+            {"fact": "industry_code", "op": "within_industry", "value": ["C", "I65"]},
+            "G54",
+            "所属行业需在C、I65范围内，当前为G54",
+        ),
+        (
+            {"fact": "is_first_time_borrower", "op": "eq", "value": True},
+            False,
+            "需是首次贷款的企业（首贷户），当前不是首贷户",
+        ),
+    ],
+)
+def test_each_kind_of_condition_reads_as_a_chinese_sentence(condition, actual, message):
+    result = evaluate(parse_rule(condition), {condition["fact"]: actual})
+
+    assert [r.message for r in result.results] == [message]
+
+
+def test_ordered_grades_compare_along_their_order():
+    rule = parse_rule({"fact": "tax_credit_grade", "op": "gte", "value": "B"})
+
+    assert [evaluate(rule, {"tax_credit_grade": g}).status for g in "ABMCD"] == [
+        Status.ELIGIBLE,
+        Status.ELIGIBLE,
+        Status.INELIGIBLE,
+        Status.INELIGIBLE,
+        Status.INELIGIBLE,
+    ]
+
+
+def test_within_region_takes_a_prefix_or_a_list():
+    single = parse_rule({"fact": "region_code", "op": "within_region", "value": "3713"})
+    several = parse_rule({"fact": "region_code", "op": "within_region", "value": ["32", "64"]})
+
+    assert evaluate(single, {"region_code": "371311"}).status is Status.ELIGIBLE
+    assert evaluate(single, {"region_code": "320505"}).status is Status.INELIGIBLE
+    assert evaluate(several, {"region_code": "640104"}).status is Status.ELIGIBLE
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "says"),
+    [
+        ({"all": [{"fact": "nope", "op": "eq", "value": 1}]}, "all[0].fact", "未知的事实"),
+        (
+            {"all": [{}, {"fact": "employees", "op": "within_region", "value": "37"}]},
+            "all[0]",
+            "fact、op、value",
+        ),
+        (
+            {
+                "all": [
+                    {"fact": "employees", "op": "gte", "value": 1},
+                    {"fact": "employees", "op": "within_region", "value": "37"},
+                ]
+            },
+            "all[1].op",
+            "不能使用运算符",
+        ),
+        (
+            {"all": [{"fact": "is_high_tech", "op": "eq", "value": "yes"}]},
+            "all[0].value",
+            "true 或 false",
+        ),
+        ({"fact": "employees", "op": "gte", "value": "10"}, "value", "数值"),
+        ({"fact": "employees", "op": "gte", "value": True}, "value", "数值"),
+        ({"fact": "employees", "op": "between", "value": [10, 5]}, "value", "下限"),
+        ({"fact": "tax_credit_grade", "op": "in", "value": ["A", "E"]}, "value[1]", "取值"),
+        ({"fact": "tax_credit_grade", "op": "in", "value": []}, "value", "非空"),
+        ({"fact": "region_code", "op": "within_region", "value": "371"}, "value", "行政区划"),
+        ({"fact": "region_code", "op": "eq", "value": "3713"}, "value", "6 位"),
+        ({"fact": "industry_code", "op": "eq", "value": "c13"}, "value", "行业分类"),
+        ({"any": []}, "any", "非空数组"),
+        ({"all": [{"not": {"all": "x"}}]}, "all[0].not.all", "非空数组"),
+        ({"all": [], "any": []}, "rule", "其他键"),
+        ([1, 2], "rule", "对象"),
+        (None, "rule", "对象"),
+    ],
+)
+def test_bad_rules_are_refused_with_the_path_of_the_bad_node(rule, path, says):
+    got_path, message = refused(rule)
+
+    assert got_path == path
+    assert says in message
+
+
+def test_too_deep_a_rule_is_refused():
+    rule: dict = {"fact": "employees", "op": "gte", "value": 1}
+    for _ in range(10):
+        rule = {"not": rule}
+
+    path, message = refused(rule)
+
+    assert "嵌套过深" in message and path.startswith("not.not")
