@@ -54,6 +54,7 @@ class Fact:
     integer: bool = False
     phrases: tuple[str, str] = ("是", "否")  # booleans: the true and the false state
     value_labels: tuple[tuple[str, str], ...] = ()
+    changeable: bool = True  # whether a firm can act on it (what-if suggestions skip the rest)
 
     @property
     def operators(self) -> frozenset[str]:
@@ -89,9 +90,10 @@ CATALOG: Final[dict[str, Fact]] = _facts(
             ("farmer_coop", "农民专业合作社"),
             ("other", "其他主体"),
         ),
+        changeable=False,
     ),
-    Fact("region_code", "region", "注册地"),
-    Fact("industry_code", "industry", "所属行业"),
+    Fact("region_code", "region", "注册地", changeable=False),
+    Fact("industry_code", "industry", "所属行业", changeable=False),
     Fact(
         "size_class",
         "enum",
@@ -149,6 +151,7 @@ CATALOG: Final[dict[str, Fact]] = _facts(
         "boolean",
         "首贷户",
         phrases=("是首次贷款的企业（首贷户）", "不是首贷户"),
+        changeable=False,
     ),
 )
 

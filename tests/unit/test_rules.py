@@ -209,3 +209,60 @@ def test_too_deep_a_rule_is_refused():
     path, message = refused(rule)
 
     assert "嵌套过深" in message and path.startswith("not.not")
+
+
+# --- near misses -------------------------------------------------------------------------------
+
+
+def test_a_firm_one_condition_short_gets_that_change():
+    from matching.whatif import near_miss
+
+    firm = {**GOOD_FIRM, "is_high_tech": False, "annual_tax_paid": Decimal("60000")}
+
+    miss = near_miss(parse_rule(CONTRACT_EXAMPLE), firm)
+
+    assert miss is not None
+    # two ways out of the failed any: the smaller relative gap (40% more tax) beats a whole step
+    assert [c.message for c in miss.changes] == ["年纳税额再增加4万元（当前6万元，需≥10万元）"]
+
+
+def test_two_failures_make_a_two_change_near_miss_and_three_make_none():
+    from matching.whatif import near_miss
+
+    rule = parse_rule(CONTRACT_EXAMPLE)
+    two = {**GOOD_FIRM, "years_in_business": 1, "tax_credit_grade": "M"}
+    three = {**two, "on_dishonest_list": True}
+
+    miss = near_miss(rule, two)
+
+    assert miss is not None
+    assert [c.fact for c in miss.changes] == ["years_in_business", "tax_credit_grade"]
+    assert miss.changes[0].message == "成立年限再满1年（当前1年，需≥2年）"
+    assert near_miss(rule, three) is None
+
+
+def test_facts_a_firm_cannot_change_are_never_suggested():
+    from matching.whatif import near_miss
+
+    firm = {**GOOD_FIRM, "region_code": "320505"}
+
+    assert near_miss(parse_rule(CONTRACT_EXAMPLE), firm) is None
+
+
+def test_a_negated_yes_no_condition_suggests_the_wanted_state():
+    from matching.whatif import near_miss
+
+    firm = {**GOOD_FIRM, "on_dishonest_list": True}
+
+    miss = near_miss(parse_rule(CONTRACT_EXAMPLE), firm)
+
+    assert miss is not None and [c.message for c in miss.changes] == ["需未列入失信名单"]
+
+
+def test_eligible_and_unknown_firms_have_no_near_miss():
+    from matching.whatif import near_miss
+
+    rule = parse_rule(CONTRACT_EXAMPLE)
+
+    assert near_miss(rule, GOOD_FIRM) is None
+    assert near_miss(rule, {**GOOD_FIRM, "years_in_business": None}) is None

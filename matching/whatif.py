@@ -1,0 +1,115 @@
+"""Near misses and what-if: the smallest change that would make an ineligible firm eligible.
+
+A rule the firm fails is a near miss when making one or two of its failed conditions hold (and
+nothing else) makes the whole rule hold. Facts the firm cannot act on (its region, industry,
+entity type, whether it borrowed before) are never suggested. Among the changes that would do,
+the one with the fewest conditions, then the smallest relative gap, comes first:
+``年纳税额需再增加4万元（当前6万元，需≥10万元）``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import combinations
+from typing import Any, Final
+
+from matching.facts import OP_SYMBOLS
+from matching.rule_messages import NEGATED_OP, number_text, value_text
+from matching.rules import ConditionResult, Facts, Rule, Status, evaluate, truth_with
+
+MAX_CHANGES: Final = 2
+_WHOLE_GAP: Final = 1.0  # a yes/no or a grade change counts as one whole step
+
+
+@dataclass(frozen=True)
+class Change:
+    """One condition the firm would have to meet, and how far it is from it."""
+
+    fact: str
+    label: str
+    message: str
+    gap: float
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """The changes (one or two) that would make the rule hold, smallest first."""
+
+    changes: tuple[Change, ...]
+
+    @property
+    def gap(self) -> float:
+        """How far, all changes together (the sort key after the number of changes)."""
+        return sum(change.gap for change in self.changes)
+
+
+def _wanted_op(result: ConditionResult) -> str:
+    op = result.condition.op
+    return NEGATED_OP[op] if result.negated else op
+
+
+def _number_change(result: ConditionResult, op: str) -> Change | None:
+    fact, value = result.condition.fact, result.condition.value
+    actual = Decimal(str(result.actual))
+    below = op == "between" and actual < value[0]
+    target = (value[0] if below else value[1]) if op == "between" else value
+    if op in ("gte", "gt") or below:
+        verb, delta = "再增加", target - actual
+    elif op in ("lte", "lt") or op == "between":
+        verb, delta = "减少", actual - target
+    else:
+        return None  # eq / ne on numbers: no sensible step to suggest
+    if fact.name == "years_in_business":
+        verb = "再满"
+    asks = (
+        f"需在{number_text(value[0], fact.unit)}至{number_text(value[1], fact.unit)}之间"
+        if op == "between"
+        else f"需{OP_SYMBOLS[op]}{number_text(value, fact.unit)}"
+    )
+    message = (
+        f"{fact.label}{verb}{number_text(delta, fact.unit)}"
+        f"（当前{number_text(actual, fact.unit)}，{asks}）"
+    )
+    gap = float(abs(delta) / max(abs(target), Decimal(1)))
+    return Change(fact.name, fact.label, message, gap)
+
+
+def change_for(result: ConditionResult) -> Change | None:
+    """What the firm would have to change to meet one failed condition (None: nothing it can)."""
+    fact = result.condition.fact
+    if not fact.changeable or result.actual is None:
+        return None
+    op = _wanted_op(result)
+    if fact.kind == "number":
+        return _number_change(result, op)
+    if fact.kind == "boolean":
+        wanted: Any = not result.actual
+        return Change(fact.name, fact.label, f"需{value_text(fact, wanted)}", _WHOLE_GAP)
+    if fact.kind == "enum" and fact.ordered and op in ("gte", "gt"):
+        target = value_text(fact, result.condition.value)
+        message = f"{fact.label}需达到{target}（当前{value_text(fact, result.actual)}）"
+        return Change(fact.name, fact.label, message, _WHOLE_GAP)
+    return Change(fact.name, fact.label, result.message, _WHOLE_GAP)
+
+
+def near_miss(rule: Rule, facts: Facts, max_changes: int = MAX_CHANGES) -> NearMiss | None:
+    """The smallest change that makes ``rule`` hold for ``facts``, or None when there is none
+    within ``max_changes`` conditions (or the firm is not ineligible)."""
+    result = evaluate(rule, facts)
+    if result.status is not Status.INELIGIBLE:
+        return None
+    failed = [
+        (r, change)
+        for r in result.results
+        if r.satisfied is False and (change := change_for(r)) is not None
+    ]
+    for size in range(1, max_changes + 1):
+        options = [
+            NearMiss(tuple(change for _, change in combo))
+            for combo in combinations(failed, size)
+            if truth_with(rule, facts, [r.condition for r, _ in combo]) is True
+        ]
+        if options:
+            return min(options, key=lambda miss: (miss.gap, [c.fact for c in miss.changes]))
+    return None
