@@ -266,3 +266,42 @@ def test_eligible_and_unknown_firms_have_no_near_miss():
 
     assert near_miss(rule, GOOD_FIRM) is None
     assert near_miss(rule, {**GOOD_FIRM, "years_in_business": None}) is None
+
+
+# --- many rules at once ---------------------------------------------------------------------
+
+
+def test_a_rule_set_answers_as_evaluate_does():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from matching.ruleset import RuleSet
+
+    rules = [
+        parse_rule(CONTRACT_EXAMPLE),
+        parse_rule({"not": {"any": [{"fact": "employees", "op": "lt", "value": 5}]}}),
+        parse_rule({"fact": "years_in_business", "op": "gte", "value": 2}),
+        parse_rule({"all": [{"fact": "credit_grade", "op": "gte", "value": "B"}]}),
+    ]
+    rule_set = RuleSet(rules)
+    assert len(rule_set.conditions) == 8  # years ≥ 2 is tested once for two rules
+
+    @settings(max_examples=300, derandomize=True)
+    @given(
+        st.fixed_dictionaries(
+            {
+                "years_in_business": st.sampled_from([None, 0, 1, 2, 3]),
+                "tax_credit_grade": st.sampled_from([None, "A", "B", "M"]),
+                "region_code": st.sampled_from([None, "371302", "320505"]),
+                "on_dishonest_list": st.sampled_from([None, True, False]),
+                "is_high_tech": st.sampled_from([None, True, False]),
+                "annual_tax_paid": st.sampled_from([None, Decimal(0), Decimal(100000)]),
+                "employees": st.sampled_from([None, 1, 5, 50]),
+                "credit_grade": st.sampled_from([None, "A+", "B", "C"]),
+            }
+        )
+    )
+    def agree(firm):
+        assert rule_set.statuses(firm) == [evaluate(rule, firm).status for rule in rules]
+
+    agree()
