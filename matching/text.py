@@ -1,0 +1,243 @@
+"""Text relevance for ranking: jieba tokens, Okapi BM25 over product texts, rapidfuzz for names.
+
+Two signals, both built once per product set so that a ranking call only has to cut the demand's
+purpose into words once:
+
+* ``TextIndex``: Okapi BM25 (k1=1.5, b=0.75) over each product's name, description and tags.
+  Every per-document, per-term weight ``idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl /
+  avgdl))`` is computed when the index is built, so a query only adds up posting weights. IDF is
+  ``ln(1 + (N - df + 0.5) / (df + 0.5))``: always positive, larger for rarer terms.
+* ``name_tag_similarity``: rapidfuzz ``partial_ratio`` of the purpose against the product's short
+  name and each tag, which catches what word segmentation misses ("冷链车" against "冷链物流贷").
+  ``NameTagMatcher`` gives the same numbers for a whole product set at once; it scores only the
+  names and tags that share enough characters with the purpose to possibly reach the cut-off.
+
+jieba loads its dictionary on first use (~0.6 s) and logs to stderr: ``warm_up()`` does that
+once, quietly; ``tokenize`` calls it lazily and the application calls it at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+import jieba  # type: ignore[import-untyped]
+from rapidfuzz import fuzz
+
+__all__ = [
+    "BM25_B",
+    "BM25_K1",
+    "NAME_TAG_CUTOFF",
+    "STOP_WORDS",
+    "NameTagMatcher",
+    "TextIndex",
+    "name_tag_similarity",
+    "tokenize",
+    "warm_up",
+]
+
+BM25_K1 = 1.5
+BM25_B = 0.75
+#: partial_ratio (0-100) below which a name or tag counts as unrelated: two shared characters
+#: out of five are chance in Chinese product names ("贷", "企业"), three out of four are not.
+NAME_TAG_CUTOFF = 60.0
+
+#: Function words that carry no topic (single characters and a few fillers).
+STOP_WORDS = frozenset(
+    {
+        *"的地得了着过和与及或等在对为于之其是把被将向从由以而并且也都就这那此个各每该本我你他她它们吗呢吧啊",
+        *("用于", "以及", "或者", "及其", "等等", "进行"),
+    }
+)
+
+_warm_lock = threading.Lock()
+_warmed = False
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary now (~0.6 s) with its start-up log quieted; later calls return."""
+    global _warmed
+    if _warmed:
+        return
+    with _warm_lock:
+        if not _warmed:
+            logging.getLogger("jieba").setLevel(logging.WARNING)
+            jieba.initialize()
+            _warmed = True
+
+
+def tokenize(text: str) -> list[str]:
+    """Cut text into lower-cased search words (jieba ``lcut_for_search``).
+
+    Whitespace, punctuation and the function words of ``STOP_WORDS`` are dropped. The search
+    mode also yields the parts of long words ("中小企业" → "中小", "企业", "小企业", "中小企业"),
+    so a purpose and a product description meet even when one says the longer word.
+    """
+    if not _warmed:
+        warm_up()
+    words: list[str] = jieba.lcut_for_search(text)
+    tokens = []
+    for word in words:
+        token = word.strip().lower()
+        if token and token not in STOP_WORDS and any(ch.isalnum() for ch in token):
+            tokens.append(token)
+    return tokens
+
+
+class TextIndex:
+    """Okapi BM25 over a fixed set of documents, keyed by product id.
+
+    Documents are kept in the order given; ``ids[i]`` is the document at position ``i``, which
+    ``search`` uses to answer without building id-keyed dicts.
+    """
+
+    def __init__(
+        self, documents: Mapping[str, str], *, k1: float = BM25_K1, b: float = BM25_B
+    ) -> None:
+        """Tokenise every document once and precompute its BM25 term weights."""
+        self.ids: tuple[str, ...] = tuple(documents)
+        self.k1 = k1
+        self.b = b
+        term_counts = [Counter(tokenize(documents[pid])) for pid in self.ids]
+        lengths = [sum(counts.values()) for counts in term_counts]
+        total = len(self.ids)
+        average = sum(lengths) / total if total else 0.0
+        document_frequency: Counter[str] = Counter()
+        for counts in term_counts:
+            document_frequency.update(counts.keys())
+        self._idf = {
+            term: math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+            for term, df in document_frequency.items()
+        }
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for position, (counts, length) in enumerate(zip(term_counts, lengths, strict=True)):
+            norm = k1 * (1.0 - b + b * length / average) if average else k1
+            for term, tf in counts.items():
+                weight = self._idf[term] * tf * (k1 + 1.0) / (tf + norm)
+                postings.setdefault(term, []).append((position, weight))
+        self._postings = {term: tuple(hits) for term, hits in postings.items()}
+
+    def __len__(self) -> int:
+        """Number of documents."""
+        return len(self.ids)
+
+    def idf(self, term: str) -> float:
+        """The term's inverse document frequency (0 for a term in no document)."""
+        return self._idf.get(term, 0.0)
+
+    def search(self, query_tokens: Iterable[str]) -> dict[int, float]:
+        """Raw BM25 scores by document position, only for documents sharing a query term.
+
+        Each distinct query term counts once, whatever its repetitions in the query.
+        """
+        _, scores, masks = self.matches(query_tokens)
+        return {position: scores[position] for position, mask in enumerate(masks) if mask}
+
+    def matches(self, query_tokens: Iterable[str]) -> tuple[list[str], list[float], list[int]]:
+        """The query's distinct terms and, for every document position, raw BM25 and a mask.
+
+        Bit ``i`` of a document's mask says it contains ``terms[i]``; 0 means no shared term.
+        """
+        terms = list(dict.fromkeys(query_tokens))
+        scores = [0.0] * len(self.ids)
+        masks = [0] * len(self.ids)
+        for bit, term in enumerate(terms):
+            flag = 1 << bit
+            for position, weight in self._postings.get(term, ()):
+                scores[position] += weight
+                masks[position] |= flag
+        return terms, scores, masks
+
+    def scores(self, query_tokens: Iterable[str]) -> dict[str, float]:
+        """BM25 of every document, 0..1: over the best score of this query, 0 if no overlap."""
+        raw = self.search(query_tokens)
+        best = max(raw.values(), default=0.0)
+        result = dict.fromkeys(self.ids, 0.0)
+        if best > 0.0:
+            for position, score in raw.items():
+                result[self.ids[position]] = score / best
+        return result
+
+
+def _fold(text: str) -> str:
+    """The form names, tags and purposes are compared in."""
+    return text.strip().lower()
+
+
+def name_tag_similarity(
+    purpose: str, name: str, tags: Iterable[str], *, cutoff: float = NAME_TAG_CUTOFF
+) -> float:
+    """How closely a purpose matches a product's name or one of its tags, 0..1.
+
+    The best rapidfuzz ``partial_ratio`` (the best-aligned substring) over the name and each tag,
+    divided by 100; a best score under ``cutoff`` (0-100) is 0, so chance characters score nothing.
+    """
+    query = _fold(purpose)
+    best = 0.0
+    if not query:
+        return best
+    for candidate in (name, *tags):
+        folded = _fold(candidate)
+        if folded:
+            best = max(best, fuzz.partial_ratio(query, folded, score_cutoff=cutoff))
+    return best / 100.0
+
+
+class NameTagMatcher:
+    """``name_tag_similarity`` for a whole product set at once, by position.
+
+    Built once: the distinct names and tags, which positions carry each, and for every character
+    the names and tags containing it. A call counts, per name or tag, the characters it shares with
+    the purpose; a partial ratio of ``c`` needs at least ``c / (2 - c)`` of the shorter string's
+    characters in common (ratio = 2·LCS / (m + n) with n ≥ LCS), so every other string scores under
+    the cut-off without being compared, and the result equals ``name_tag_similarity`` exactly.
+    """
+
+    def __init__(
+        self,
+        products: Sequence[tuple[str, Sequence[str]]],
+        *,
+        cutoff: float = NAME_TAG_CUTOFF,
+    ) -> None:
+        """Index ``(name, tags)`` per position."""
+        self.cutoff = cutoff
+        owners: dict[str, list[int]] = {}
+        for position, (name, tags) in enumerate(products):
+            for candidate in (name, *tags):
+                folded = _fold(candidate)
+                if folded and position not in owners.setdefault(folded, []):
+                    owners[folded].append(position)
+        self._strings = list(owners)
+        self._owners = [tuple(positions) for positions in owners.values()]
+        self._lengths = [len(string) for string in self._strings]
+        by_char: dict[str, list[int]] = {}
+        for index, string in enumerate(self._strings):
+            for char, count in Counter(string).items():
+                by_char.setdefault(char, []).extend([index] * count)
+        self._by_char = by_char
+
+    def similarities(self, purpose: str) -> dict[int, float]:
+        """Similarity 0..1 by position, only for the positions above 0."""
+        query = _fold(purpose)
+        result: dict[int, float] = {}
+        if not query:
+            return result
+        shared: Counter[int] = Counter()
+        for char in set(query):
+            shared.update(self._by_char.get(char, ()))
+        ratio = self.cutoff / 100.0
+        need = ratio / (2.0 - ratio) if ratio < 2.0 else math.inf
+        query_length = len(query)
+        for index, common in shared.items():
+            if common + 1e-9 < need * min(query_length, self._lengths[index]):
+                continue
+            score = fuzz.partial_ratio(query, self._strings[index], score_cutoff=self.cutoff)
+            if score:
+                value = score / 100.0
+                for position in self._owners[index]:
+                    if value > result.get(position, 0.0):
+                        result[position] = value
+        return result
