@@ -13,7 +13,6 @@ Every factor of the card appears in ``evaluation.factors``, also when its fact i
 from __future__ import annotations
 
 import json
-import operator
 import string
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from matching.facts import FACT_TYPES
+from matching.rules import Status
+from matching.rules import evaluate as evaluate_rule
 from matching.scorecard_spec import (
     FactorSpec,
     Outcome,
@@ -47,14 +47,6 @@ __all__ = [
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "seed_products" / "scorecard.json"
 MIN_SCORE, MAX_SCORE = 0, 100
 _TEN_THOUSAND = Decimal(10000)
-_ORDER_OPS = {
-    "eq": operator.eq,
-    "ne": operator.ne,
-    "lt": operator.lt,
-    "lte": operator.le,
-    "gt": operator.gt,
-    "gte": operator.ge,
-}
 
 
 @dataclass(frozen=True)
@@ -134,8 +126,10 @@ def _score_factor(
 def _outcome(spec: FactorSpec, facts: Mapping[str, Any]) -> Outcome | None:
     """The case or band that applies, or None when the data to decide is missing."""
     if spec.condition is not None:
-        truth = _truth(spec.condition, facts)
-        return None if truth is None else spec.cases[_case_key(truth)]
+        status = evaluate_rule(spec.condition, facts).status
+        if status is Status.UNKNOWN:
+            return None
+        return spec.cases[_case_key(status is Status.ELIGIBLE)]
     value = facts.get(spec.fact or "")
     if value is None:
         return None
@@ -151,51 +145,6 @@ def _case_key(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def _truth(node: Mapping[str, Any], facts: Mapping[str, Any]) -> bool | None:
-    """Three-valued (Kleene) truth of a condition: None when missing facts leave it open."""
-    if "all" in node or "any" in node:
-        is_all = "all" in node
-        results = [_truth(child, facts) for child in node["all" if is_all else "any"]]
-        decisive = not is_all  # False decides an all, True decides an any
-        if decisive in results:
-            return decisive
-        return None if None in results else not decisive
-    if "not" in node:
-        inner = _truth(node["not"], facts)
-        return None if inner is None else not inner
-    actual = facts.get(node["fact"])
-    if actual is None:
-        return None
-    return _compare(node["op"], actual, node["value"], FACT_TYPES[node["fact"]])
-
-
-def _compare(op: str, actual: Any, expected: Any, kind: str) -> bool | None:
-    """One condition; None (unknown) when the fact or the card's value cannot be compared."""
-    try:
-        return _compare_values(op, actual, expected, kind)
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-
-
-def _compare_values(op: str, actual: Any, expected: Any, kind: str) -> bool | None:
-    if kind == "number":
-        actual = as_decimal(actual)
-        if actual is None:
-            return None
-        if op in ("in", "not_in", "between"):
-            expected = [as_decimal(v) for v in expected]
-        else:
-            expected = as_decimal(expected)
-    if op == "within_region":
-        return str(actual).startswith(str(expected))
-    if op in ("in", "not_in"):
-        return (actual in expected) == (op == "in")
-    if op == "between":
-        low, high = expected
-        return bool(low <= actual <= high)
-    return bool(_ORDER_OPS[op](actual, expected))
 
 
 class _Formatter(string.Formatter):

@@ -14,10 +14,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from matching.facts import ENUM_VALUES, FACT_TYPES
+from matching.rules import Rule, RuleError, parse_rule
 
-CONDITION_OPS = frozenset(
-    {"eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "between", "within_region"}
-)
 # The card is an input of credit_score and credit_grade, so it must not read them.
 _NOT_SCORABLE = frozenset({"credit_score", "credit_grade"})
 _BOOL_KEYS = ("true", "false")
@@ -56,7 +54,7 @@ class FactorSpec:
     dimension: str
     facts: tuple[str, ...]
     fact: str | None
-    condition: Mapping[str, Any] | None
+    condition: Rule | None
     cases: Mapping[str, Outcome]
     bands: tuple[Band, ...]
 
@@ -127,8 +125,13 @@ def _factor(raw: Mapping[str, Any], dimension: str, where: str) -> FactorSpec:
     fact, condition = raw.get("fact"), raw.get("condition")
     if (fact is None) == (condition is None):
         raise ScorecardError(f"{where}: give exactly one of fact and condition")
+    rule: Rule | None = None
     if condition is not None:
-        facts = tuple(sorted(_condition_facts(condition, f"{where}.condition")))
+        try:
+            rule = parse_rule(condition)
+        except RuleError as exc:
+            raise ScorecardError(f"{where}.condition.{exc.path}: {exc.message}") from exc
+        facts = tuple(sorted(rule.facts))
         kind = "boolean"
     else:
         if not isinstance(fact, str) or fact not in FACT_TYPES:
@@ -159,7 +162,7 @@ def _factor(raw: Mapping[str, Any], dimension: str, where: str) -> FactorSpec:
         dimension=dimension,
         facts=facts,
         fact=fact,
-        condition=condition,
+        condition=rule,
         cases=cases,
         bands=bands,
     )
@@ -185,28 +188,6 @@ def _outcome(raw: Any, default: str, where: str) -> Outcome:
     if not isinstance(explanation, str) or not explanation.strip():
         raise ScorecardError(f"{where}.explanation: must be text")
     return Outcome(points=_int(raw.get("points"), f"{where}.points"), explanation=explanation)
-
-
-def _condition_facts(node: Any, where: str) -> set[str]:
-    if not isinstance(node, Mapping) or len(node) == 0:
-        raise ScorecardError(f"{where}: not a condition")
-    for key in ("all", "any"):
-        if key in node:
-            children = node[key]
-            if not isinstance(children, list) or not children:
-                raise ScorecardError(f"{where}.{key}: needs a non-empty list")
-            found: set[str] = set()
-            for index, child in enumerate(children):
-                found |= _condition_facts(child, f"{where}.{key}[{index}]")
-            return found
-    if "not" in node:
-        return _condition_facts(node["not"], f"{where}.not")
-    fact, op = node.get("fact"), node.get("op")
-    if not isinstance(fact, str) or fact not in FACT_TYPES:
-        raise ScorecardError(f"{where}.fact: unknown fact {fact!r}")
-    if not isinstance(op, str) or op not in CONDITION_OPS or "value" not in node:
-        raise ScorecardError(f"{where}.op: unknown operator {op!r} or no value")
-    return {str(fact)}
 
 
 def _check_template(template: str, facts: tuple[str, ...], where: str) -> None:
