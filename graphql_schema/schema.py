@@ -22,6 +22,7 @@ from graphql_schema.interface import InterfaceMutation, InterfaceQuery
 from graphql_schema.limits import validation_rules_extension
 from graphql_schema.objections import ObjectionMutation, ObjectionQuery
 from graphql_schema.reports import ReportQuery
+from graphql_schema.rules import RuleQuery
 
 log = logging.getLogger("xinrong.graphql")
 
@@ -37,6 +38,7 @@ Query = merge_types(
         InboxQuery,
         ConsentQuery,
         ReportQuery,
+        RuleQuery,
         AuditQuery,
     ),
 )

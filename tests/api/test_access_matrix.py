@@ -168,6 +168,12 @@ OPERATIONS: list[Operation] = [
     ),
     Operation("declarationCategories", "query { declarationCategories { code } }", EVERYONE),
     Operation("grantableScopes", "query { grantableScopes { code } }", EVERYONE),
+    Operation("factsCatalog", "query { factsCatalog { version } }", EVERYONE),
+    Operation(
+        "validateRule",
+        'query { validateRule(rule: {fact: "employees", op: "gte", value: 5}) { valid } }',
+        EVERYONE,
+    ),
     Operation(
         "registerAccount",
         "mutation($input: RegisterAccountInput!) { registerAccount(input: $input) "
