@@ -263,11 +263,6 @@ class Principal:
     account: Account
     api_token: ApiToken | None = None
 
-    @property
-    def api_scopes(self) -> frozenset[str] | None:
-        """The token's scopes, or None for a session (which may do all its role may do)."""
-        return None if self.api_token is None else frozenset(self.api_token.scopes or ())
-
 
 API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
 
