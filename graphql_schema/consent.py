@@ -3,6 +3,7 @@ receivedAuthorizations, grantableScopes and the trail (myDataAccessLog)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import strawberry
@@ -153,6 +154,22 @@ def _status(value: AuthorizationStatus | None) -> consent.AuthorizationStatus | 
     return None if value is None else consent.AuthorizationStatus(value.value)
 
 
+async def _grants(
+    info: Info,
+    lister: Callable[..., Awaitable[list[consent.GrantView]]],
+    status: AuthorizationStatus | None,
+    first: int,
+    after: strawberry.ID | None,
+) -> list[Authorization]:
+    """A page of grants from ``lister`` (the enterprise's own, or those made to an institution)."""
+    views = await info.context.read(
+        lambda session, actor: lister(
+            session=session, actor=actor, status=_status(status), first=first, after=_after(after)
+        )
+    )
+    return [Authorization.from_view(v) for v in views]
+
+
 @strawberry.type
 class ConsentQuery:
     @strawberry.field(description="可授权的信息范围（公开）")
@@ -192,16 +209,7 @@ class ConsentQuery:
         first: int = 50,
         after: strawberry.ID | None = None,
     ) -> list[Authorization]:
-        views = await info.context.read(
-            lambda session, actor: consent.my_authorizations(
-                session=session,
-                actor=actor,
-                status=_status(status),
-                first=first,
-                after=_after(after),
-            )
-        )
-        return [Authorization.from_view(v) for v in views]
+        return await _grants(info, consent.my_authorizations, status, first, after)
 
     @strawberry.field(
         extensions=roles(Role.INSTITUTION),
@@ -214,16 +222,7 @@ class ConsentQuery:
         first: int = 50,
         after: strawberry.ID | None = None,
     ) -> list[Authorization]:
-        views = await info.context.read(
-            lambda session, actor: consent.received_authorizations(
-                session=session,
-                actor=actor,
-                status=_status(status),
-                first=first,
-                after=_after(after),
-            )
-        )
-        return [Authorization.from_view(v) for v in views]
+        return await _grants(info, consent.received_authorizations, status, first, after)
 
     @strawberry.field(
         extensions=roles(Role.ENTERPRISE),
