@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from matching.facts import CATALOG, Fact
+from matching.rule_messages import describe
 
 MAX_DEPTH: Final = 8
 MAX_CHILDREN: Final = 50
@@ -307,8 +308,6 @@ class ConditionResult:
     @property
     def message(self) -> str:
         """The Chinese sentence: what the rule asks and what the enterprise has."""
-        from matching.rule_messages import describe
-
         return describe(self)
 
 
