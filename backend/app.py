@@ -48,6 +48,7 @@ class XinrongGraphQL(GraphQL):
             client_ip=state.get("client_ip"),
             user_agent=request.headers.get("user-agent"),
             bearer_token=bearer_token(request),
+            idempotency_key=request.headers.get("idempotency-key"),
         )
 
 

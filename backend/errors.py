@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     UNKNOWN_CATEGORY = "UNKNOWN_CATEGORY"
     PROVIDER_UNAVAILABLE = "PROVIDER_UNAVAILABLE"
+    NOT_ELIGIBLE = "NOT_ELIGIBLE"  # the firm fails the product's eligibility rule
 
 
 class DomainError(Exception):

@@ -28,6 +28,8 @@ class Context:
     client_ip: str | None
     user_agent: str | None
     bearer_token: str | None
+    # The ``Idempotency-Key`` header: a retried mutation with the same key changes nothing twice.
+    idempotency_key: str | None = None
     _account: Account | None = None
     _principal: identity.Principal | None = None
     _loaded: bool = False

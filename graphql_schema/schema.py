@@ -19,9 +19,13 @@ from graphql_schema.identity import IdentityMutation, IdentityQuery
 from graphql_schema.inbox import InboxMutation, InboxQuery
 from graphql_schema.institutions import InstitutionMutation, InstitutionQuery
 from graphql_schema.interface import InterfaceMutation, InterfaceQuery
+from graphql_schema.lending import LendingMutation, LendingQuery
 from graphql_schema.limits import validation_rules_extension
+from graphql_schema.matches import MatchesMutation, MatchesQuery
 from graphql_schema.objections import ObjectionMutation, ObjectionQuery
+from graphql_schema.products import ProductsMutation, ProductsQuery
 from graphql_schema.reports import ReportQuery
+from graphql_schema.risk import RiskMutation, RiskQuery
 from graphql_schema.rules import RuleQuery
 
 log = logging.getLogger("xinrong.graphql")
@@ -40,6 +44,10 @@ Query = merge_types(
         ReportQuery,
         RuleQuery,
         AuditQuery,
+        ProductsQuery,
+        LendingQuery,
+        MatchesQuery,
+        RiskQuery,
     ),
 )
 Mutation = merge_types(
@@ -53,6 +61,10 @@ Mutation = merge_types(
         ObjectionMutation,
         InboxMutation,
         ConsentMutation,
+        ProductsMutation,
+        LendingMutation,
+        MatchesMutation,
+        RiskMutation,
     ),
 )
 

@@ -9,6 +9,7 @@ from backend.enterprises import models as enterprise_models
 from backend.identity import models as identity_models
 from backend.inbox import models as inbox_models
 from backend.institutions import models as institution_models
+from backend.lending import models as lending_models
 from backend.objections import models as objection_models
 from backend.security import models as security_models
 
@@ -22,6 +23,7 @@ __all__ = [
     "identity_models",
     "inbox_models",
     "institution_models",
+    "lending_models",
     "objection_models",
     "security_models",
 ]

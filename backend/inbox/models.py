@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, BigId, UTCDateTime, utcnow
@@ -22,13 +22,21 @@ class MessageKind(StrEnum):
 
 
 class InboxMessage(Base):
-    """One message; ``dedupe_key`` makes repeated deliveries of the same event idempotent."""
+    """One message to an enterprise or to an institution (its staff see it); ``dedupe_key``
+    makes repeated deliveries of the same event idempotent."""
 
     __tablename__ = "inbox_messages"
-    __table_args__ = (Index("ix_inbox_messages_enterprise", "enterprise_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_inbox_messages_enterprise", "enterprise_id", "created_at"),
+        Index("ix_inbox_messages_institution", "institution_id", "created_at"),
+        CheckConstraint(
+            "(enterprise_id IS NULL) <> (institution_id IS NULL)", name="one_addressee"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), default=None)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"), default=None)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
