@@ -25,6 +25,7 @@ from backend.middleware import RequestMiddleware
 from backend.observability import configure_logging
 from backend.runtime import Runtime
 from backend.settings import Settings, load_settings
+from backend.stats.http import export_endpoint as statistics_export_endpoint
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/metrics", metrics, methods=["GET"]),
         Route("/ingest/{category}", ingest_endpoint, methods=["POST"]),
         Route("/audit/export", export_endpoint, methods=["GET"]),
+        Route("/statistics/export.csv", statistics_export_endpoint, methods=["GET"]),
         Mount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web"),
     ]
     app = Starlette(

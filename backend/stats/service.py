@@ -1,0 +1,88 @@
+"""``platformStatistics``: who may read the platform-wide figures, and reading them together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.base import utcnow
+from backend.errors import DomainError, ErrorCode
+from backend.identity.models import Role
+from backend.security.actor import Actor
+from backend.stats.lending import (
+    ApplicationFigures,
+    DemandFigures,
+    EnterpriseFigures,
+    InstitutionFigures,
+    LoanFigures,
+    ProductFigures,
+    application_figures,
+    demand_figures,
+    enterprise_figures,
+    institution_figures,
+    loan_figures,
+    product_figures,
+)
+from backend.stats.scope import StatsScope, resolve_scope
+
+
+@dataclass(frozen=True)
+class PlatformStatistics:
+    """Every figure of one region and period, read from one snapshot."""
+
+    scope: StatsScope
+    enterprises: EnterpriseFigures
+    institutions: InstitutionFigures
+    products: ProductFigures
+    demands: DemandFigures
+    applications: ApplicationFigures
+    loans: LoanFigures
+    generated_at: datetime
+
+
+def require_government(actor: Actor) -> None:
+    """Refuse anyone but government staff: institutions do not see platform-wide figures."""
+    if actor.role != Role.GOVERNMENT.value or actor.account_id is None:
+        raise DomainError(ErrorCode.FORBIDDEN, "只有政府部门工作人员可以查看平台统计")
+
+
+async def _one_snapshot(session: AsyncSession) -> str:
+    """Start a read-only REPEATABLE READ transaction on PostgreSQL, so that the sections agree
+    with each other while firms and banks keep writing; return the dialect's name.
+
+    SQLite serialises writers, and a single reader sees committed data only; nothing to set.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        await session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
+    return dialect
+
+
+async def platform_statistics(
+    *,
+    session: AsyncSession,
+    actor: Actor,
+    region_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> PlatformStatistics:
+    """The lending figures for a region (2/4/6-digit prefix, None for all) and a period of China
+    dates (inclusive; default the last 12 months). GOVERNMENT only; no audit row, since the
+    figures are aggregates without personal data."""
+    require_government(actor)  # before the arguments: others learn nothing from the answer
+    scope = resolve_scope(region_code=region_code, date_from=date_from, date_to=date_to)
+    dialect = await _one_snapshot(session)
+    return PlatformStatistics(
+        scope=scope,
+        enterprises=await enterprise_figures(session, scope),
+        institutions=await institution_figures(session, scope),
+        products=await product_figures(session, scope),
+        demands=await demand_figures(session, scope, dialect),
+        applications=await application_figures(session, scope),
+        loans=await loan_figures(session, scope),
+        generated_at=utcnow(),
+    )
