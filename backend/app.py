@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from backend.settings import Settings, load_settings
 from backend.stats.http import export_endpoint as statistics_export_endpoint
 from graphql_schema.context import Context
 from graphql_schema.schema import build_schema
+from matching.text import warm_up
 
 log = logging.getLogger("xinrong.app")
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
@@ -79,6 +81,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # jieba builds its dictionary on first use (~0.6 s): build it now, off the event loop,
+        # so that the first productMatches after a start does not pay for it.
+        await asyncio.to_thread(warm_up)
         yield
         await runtime.close()
 
