@@ -18,6 +18,7 @@ from backend.inbox.models import MessageKind
 from backend.inbox.service import deliver
 from backend.institutions.models import ApiScope, Institution
 from backend.lending.demands import clean_amount, clean_term, note_response
+from backend.lending.matches import referral_products
 from backend.lending.models import (
     ApplicationStatus,
     FinancingDemand,
@@ -209,7 +210,16 @@ async def decide_application(
             "term_months": application.approved_term_months,
         },
     )
-    title, body = _decision_message(application, institution.name, snapshot["name"])
+    referrals: list[str] = []
+    if not approve and application.referral_consent:
+        found = await referral_products(
+            session=session,
+            enterprise_id=application.enterprise_id,
+            demand=demand,
+            exclude_institution_id=application.institution_id,
+        )
+        referrals = [f"{m.institution.name}“{m.product.name}”" for m in found]
+    title, body = _decision_message(application, institution.name, snapshot["name"], referrals)
     await deliver(
         session,
         enterprise_id=application.enterprise_id,
@@ -222,7 +232,7 @@ async def decide_application(
 
 
 def _decision_message(
-    application: LoanApplication, institution_name: str, product_name: str
+    application: LoanApplication, institution_name: str, product_name: str, referrals: list[str]
 ) -> tuple[str, str]:
     if application.status == ApplicationStatus.APPROVED.value:
         assert application.annual_rate is not None and application.approved_amount is not None
@@ -233,8 +243,11 @@ def _decision_message(
         )
         return f"“{product_name}”申请已获批准", body
     body = f"{institution_name}未批准您的“{product_name}”申请。原因：{application.decision_reason}"
-    if application.referral_consent:
-        body += "。您已同意推荐其他产品，可在“匹配产品”中查看其他符合条件的产品。"
+    if referrals:
+        offered = "、".join(referrals)
+        body += f"。按您的意愿，为您推荐其他符合条件的产品：{offered}，可在“匹配产品”中申请。"
+    elif application.referral_consent:
+        body += "。暂无其他机构的产品符合条件；补充数据后可在“匹配产品”中重新查看。"
     return f"“{product_name}”申请未获批准", body
 
 

@@ -361,3 +361,24 @@ async def demand_offers(
         .order_by(DemandOffer.id.desc())
     )
     return [OfferView(offer, product, institution) for offer, product, institution in rows]
+
+
+async def referral_products(
+    *,
+    session: AsyncSession,
+    enterprise_id: int,
+    demand: FinancingDemand | None,
+    exclude_institution_id: int,
+    limit: int = 3,
+) -> list[ProductMatch]:
+    """Eligible products of other institutions, best first: what a firm that agreed to referral
+    is pointed to after a rejection (推荐其他产品)."""
+    enterprise, facts = await _firm(session, enterprise_id)
+    wanted = DemandView(demand.amount, demand.term_months, demand.purpose) if demand else None
+    catalog = await current_catalog(session)
+    found = _answer(catalog, facts, enterprise.region_code, wanted, MAX_FIRST, False)
+    return [
+        match
+        for match in found
+        if match.status == Status.ELIGIBLE and match.institution.id != exclude_institution_id
+    ][:limit]

@@ -386,3 +386,26 @@ async def test_withdrawn_application_frees_the_slot(client, runtime) -> None:
     assert done.data["withdrawApplication"]["application"]["status"] == "WITHDRAWN"
     assert [e["code"] for e in twice.data["withdrawApplication"]["errors"]] == ["CONFLICT"]
     assert again["errors"] == []
+
+
+async def test_a_rejected_firm_that_agreed_is_pointed_to_other_products(client, runtime) -> None:
+    # given: the seed catalogue holds other institutions' products the firm qualifies for
+    bank, product_id, firm, demand_id = await world(client, runtime)
+    application_id = (await apply(client, firm, product_id, demand_id, referralConsent=True))[
+        "application"
+    ]["id"]
+    # when
+    await client.execute(
+        DECIDE,
+        {"input": {"applicationId": application_id, "approve": False, "reason": "流水不足"}},
+        token=bank.token,
+    )
+    # then
+    async with runtime.sessionmaker() as session:
+        body = (
+            await session.execute(
+                select(InboxMessage.body).where(InboxMessage.dedupe_key.like("%:decided"))
+            )
+        ).scalar_one()
+    offered = body.split("为您推荐其他符合条件的产品：")[1]
+    assert offered.count("“") >= 1 and "临沂示范银行" not in offered
