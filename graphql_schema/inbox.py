@@ -1,4 +1,4 @@
-"""The enterprise inbox: myInbox, markInboxRead."""
+"""The inbox of enterprises and institutions: myInbox, markInboxRead."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ MessageKind = strawberry.enum(
 )
 
 
-@strawberry.type(description="站内消息（发给企业，企业的每个账户都能看到）")
+@strawberry.type(
+    description="站内消息：发给企业的，企业的每个账户都能看到；发给金融机构的（如贷后风险提示），"
+    "机构的每位工作人员都能看到"
+)
 class InboxMessage:
     id: strawberry.ID
     kind: MessageKind
@@ -53,8 +56,9 @@ class MarkInboxReadPayload:
 @strawberry.type
 class InboxQuery:
     @strawberry.field(
-        extensions=roles(Role.ENTERPRISE),
-        description="本企业的站内消息，由新到旧（企业账户，须已实名认证）",
+        extensions=roles(Role.ENTERPRISE, Role.INSTITUTION),
+        description="本企业或本机构的站内消息，由新到旧（企业账户须已实名认证；"
+        "金融机构的接口令牌须有 ALERTS 权限）",
     )
     async def my_inbox(
         self, info: Info, first: int = 20, unread_only: bool = False
@@ -70,8 +74,8 @@ class InboxQuery:
 @strawberry.type
 class InboxMutation:
     @strawberry.mutation(
-        extensions=roles(Role.ENTERPRISE),
-        description="将本企业的消息标记为已读（每次至多 100 条）",
+        extensions=roles(Role.ENTERPRISE, Role.INSTITUTION),
+        description="将本企业或本机构的消息标记为已读（每次至多 100 条）",
     )
     async def mark_inbox_read(self, info: Info, ids: list[strawberry.ID]) -> MarkInboxReadPayload:
         messages, errors = await info.context.transact(

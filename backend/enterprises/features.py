@@ -23,6 +23,7 @@ from backend.credit.profile import visible_on
 from backend.db.base import utcnow
 from backend.declarations.models import Declaration, DeclarationStatus
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
+from backend.lending import risk
 from matching.features import ComputedFacts, compute_facts_with_sources
 from matching.scorecard import Evaluation, evaluate
 
@@ -127,6 +128,8 @@ async def refresh_features(
         for enterprise_id, category, fields in rows:
             records[enterprise_id][category].append(fields)
         declared = await declared_figures(session, chunk)
+        # Borrowers' features before the change: new negative facts alert their lenders.
+        before = await risk.borrower_features(session, chunk)
         now = utcnow()
         values = []
         for enterprise_id, enterprise in enterprises.items():
@@ -144,6 +147,7 @@ async def refresh_features(
                         "grade": result.grade,
                         "version": result.version,
                         "as_of": today.isoformat(),
+                        **risk.arrears_markers(records.get(enterprise_id, {}), today),
                     },
                     "scorecard_version": result.version,
                     "computed_at": now,
@@ -154,6 +158,13 @@ async def refresh_features(
         )
         if values:
             await session.execute(insert(EnterpriseFeatures), values)
+        if before:
+            changes = [
+                risk.FeatureChange(v["enterprise_id"], enterprises[v["enterprise_id"]].name, b, v)
+                for v in values
+                if (b := before.get(v["enterprise_id"])) is not None
+            ]
+            await risk.raise_alerts(session, changes, today)
         written += len(values)
     return written
 

@@ -1,4 +1,4 @@
-"""The enterprise inbox: idempotent delivery, myInbox and markInboxRead."""
+"""The inbox of enterprises and institutions: idempotent delivery, myInbox and markInboxRead."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from backend.enterprises.models import Enterprise
 from backend.inbox import service as inbox
 from backend.inbox.models import InboxMessage, MessageKind
-from tests.support.builders import register, registered_enterprise, staff_token
+from tests.support.builders import (
+    api_token_for,
+    institution_user,
+    register,
+    registered_enterprise,
+    staff_token,
+)
 
 USCC_A = "91440300708461136T"
 USCC_B = "914403001922038216"
@@ -172,3 +178,81 @@ async def test_inbox_access(client, runtime, enterprise_a):
         "page too big": ["VALIDATION_ERROR"],
         "empty page": ["VALIDATION_ERROR"],
     }
+
+
+async def deliver_to_institution(runtime, institution_id: int, title: str, **kwargs) -> int:
+    """Deliver one message to an institution; returns its id."""
+    async with runtime.sessionmaker() as session:
+        message = await inbox.deliver(
+            session,
+            institution_id=institution_id,
+            kind=kwargs.pop("kind", MessageKind.RISK_ALERT),
+            title=title,
+            body=f"{title}的正文",
+            **kwargs,
+        )
+        await session.commit()
+        return message.id
+
+
+async def test_institution_staff_read_and_mark_their_institutions_messages(
+    client, runtime, enterprise_a
+):
+    # given two institutions, each with a message, and an enterprise message
+    bank = await institution_user(client, runtime, name="甲银行")
+    other = await institution_user(client, runtime, name="乙银行")
+    ours = await deliver_to_institution(
+        runtime, bank.institution_id, "贷后风险提示", dedupe_key="r:1"
+    )
+    again = await deliver_to_institution(
+        runtime, bank.institution_id, "贷后风险提示", dedupe_key="r:1"
+    )
+    theirs = await deliver_to_institution(runtime, other.institution_id, "别家的提示")
+    firms = await deliver(runtime, USCC_A, "企业的消息")
+    # when
+    shown = await read_inbox(client, bank.token)
+    marked = await client.execute(MARK_READ, {"ids": [str(ours)]}, token=bank.token)
+    foreign = [
+        await client.execute(MARK_READ, {"ids": [str(message_id)]}, token=bank.token)
+        for message_id in (theirs, firms)
+    ]
+    by_firm = await client.execute(MARK_READ, {"ids": [str(ours)]}, token=enterprise_a)
+    # then
+    assert again == ours
+    assert [(m["id"], m["kind"], m["title"]) for m in shown] == [
+        (str(ours), "RISK_ALERT", "贷后风险提示")
+    ]
+    assert marked.data["markInboxRead"]["messages"][0]["readAt"] is not None
+    assert await read_inbox(client, bank.token, unreadOnly=True) == []
+    for result in [*foreign, by_firm]:
+        assert [e["code"] for e in result.data["markInboxRead"]["errors"]] == ["NOT_FOUND"]
+    assert [m["title"] for m in await read_inbox(client, other.token)] == ["别家的提示"]
+    assert [m["title"] for m in await read_inbox(client, enterprise_a)] == ["企业的消息"]
+
+
+async def test_institution_inbox_needs_the_alerts_scope_for_api_tokens(client, runtime):
+    # given
+    bank = await institution_user(client, runtime)
+    await deliver_to_institution(runtime, bank.institution_id, "贷后风险提示")
+    reports_only = await api_token_for(runtime, bank, ["REPORTS"])
+    alerts = await api_token_for(runtime, bank, ["ALERTS"])
+    # when
+    refused = await client.execute(MY_INBOX, token=reports_only)
+    marks = await client.execute(MARK_READ, {"ids": ["1"]}, token=reports_only)
+    allowed = await read_inbox(client, alerts)
+    # then
+    assert refused.error_codes() == ["FORBIDDEN"]
+    assert [e["code"] for e in marks.data["markInboxRead"]["errors"]] == ["FORBIDDEN"]
+    assert [m["title"] for m in allowed] == ["贷后风险提示"]
+
+
+async def test_a_message_has_exactly_one_addressee(runtime, enterprise_a):
+    # given
+    async with runtime.sessionmaker() as session:
+        enterprise_id = (
+            await session.execute(select(Enterprise.id).where(Enterprise.uscc == USCC_A))
+        ).scalar_one()
+        # when / then
+        for addressee in ({}, {"enterprise_id": enterprise_id, "institution_id": 1}):
+            with pytest.raises(ValueError):
+                await inbox.deliver(session, kind="SYSTEM", title="x", body="y", **addressee)
