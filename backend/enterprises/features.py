@@ -24,6 +24,7 @@ from backend.db.base import utcnow
 from backend.declarations.models import Declaration, DeclarationStatus
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.lending import risk
+from backend.lending.borrowers import first_time_borrower, platform_borrowers
 from matching.features import ComputedFacts, compute_facts_with_sources
 from matching.scorecard import Evaluation, evaluate
 
@@ -83,6 +84,7 @@ def facts_and_evaluation(
     by_category: dict[str, list[dict[str, Any]]],
     declared: dict[str, Any] | None,
     today: date,
+    has_platform_loan: bool = False,
 ) -> tuple[ComputedFacts, Evaluation]:
     """The facts of one enterprise from its visible records and declarations, and its score."""
     computed = compute_facts_with_sources(
@@ -90,6 +92,7 @@ def facts_and_evaluation(
         records=dict(by_category),
         declarations=declared,
         today=today,
+        first_time_borrower=first_time_borrower(has_platform_loan, declared),
         entity_type=enterprise.entity_type,
         region_code=enterprise.region_code,
     )
@@ -128,13 +131,18 @@ async def refresh_features(
         for enterprise_id, category, fields in rows:
             records[enterprise_id][category].append(fields)
         declared = await declared_figures(session, chunk)
+        borrowers = await platform_borrowers(session, chunk)
         # Borrowers' features before the change: new negative facts alert their lenders.
         before = await risk.borrower_features(session, chunk)
         now = utcnow()
         values = []
         for enterprise_id, enterprise in enterprises.items():
             computed, result = facts_and_evaluation(
-                enterprise, records.get(enterprise_id, {}), declared.get(enterprise_id), today
+                enterprise,
+                records.get(enterprise_id, {}),
+                declared.get(enterprise_id),
+                today,
+                has_platform_loan=enterprise_id in borrowers,
             )
             facts = {**computed.values, "credit_score": result.score, "credit_grade": result.grade}
             values.append(

@@ -309,6 +309,16 @@ async def apply_for_product(
         body=_submitted_body(plan),
         dedupe_key=f"application:{application.id}:submitted",
     )
+    amount = f"，金额 {requested_amount:,.2f} 元" if requested_amount is not None else ""
+    await deliver(
+        session,
+        institution_id=product.institution_id,
+        kind=MessageKind.APPLICATION,
+        title=f"新的贷款申请：{product.name}",
+        body=f"{plan.enterprise.name}（{plan.enterprise.uscc}）申请“{product.name}”{amount}，"
+        "请在“贷款申请”中审批。",
+        dedupe_key=f"application:{application.id}:received",
+    )
     return ApplyOutcome(application, replayed=False)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.clock import china_date, china_today
 from backend.db.base import utcnow
+from backend.enterprises.features import refresh_features
 from backend.enterprises.models import EnterpriseFeatures
 from backend.errors import DomainError, ErrorCode, parse_id
 from backend.inbox.models import MessageKind
@@ -122,6 +123,8 @@ async def record_disbursement(
     if application.demand_id is not None:
         close(await session.get_one(FinancingDemand, application.demand_id))
     await session.flush()
+    # The firm is no longer a first-time borrower for matching and policies.
+    await refresh_features(session, [loan.enterprise_id])
     snapshot = await applied_version(session, application)
     await audit.record(
         session,

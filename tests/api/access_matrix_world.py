@@ -12,15 +12,18 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
 
+from backend.clock import china_today
 from backend.credit.models import CreditRecord, DataProvider
 from backend.db.base import utcnow
 from backend.identity.models import Account
 from backend.inbox import service as inbox
 from backend.institutions.models import ApiToken, Institution
+from backend.lending.models import FinancingDemand, RiskAlert
 from backend.runtime import Runtime
 from backend.security.tokens import API_TOKEN_PREFIX, new_token
 from tests.support.builders import (
@@ -43,6 +46,8 @@ from tests.support.builders import (
 )
 from tests.support.fake_provider import FakeProvider
 from tests.support.graphql import GraphQLClient
+from tests.support.lending_flow import DISBURSE, apply, approve
+from tests.support.lending_products import PUBLISH_PRODUCT, product_input
 
 ANONYMOUS = "anonymous"
 ENTERPRISE_A = "enterprise_a"
@@ -64,6 +69,8 @@ ROLES = (
 )
 CREDIT_OFFICE_PHONE = "13600000002"  # sends penalties; a helper here, not a principal
 FIRM_A, FIRM_B = DEMO_ENTERPRISES[0], DEMO_ENTERPRISES[1]
+# Every firm of Shandong qualifies (firms A and B are in Linyi).
+OPEN_RULE = {"all": [{"fact": "region_code", "op": "within_region", "value": "37"}]}
 
 OBJECTION = """
 mutation($input: FileObjectionInput!) { fileObjection(input: $input) {
@@ -228,6 +235,86 @@ class World:
             session.add(row)
             await session.commit()
             return str(row.id)
+
+    async def product_id(self) -> str:
+        """A fresh ACTIVE product of X any firm may apply to without a new grant."""
+        result = await self.client.execute(
+            PUBLISH_PRODUCT,
+            {
+                "input": product_input(
+                    name=f"矩阵贷{self.serial()}",
+                    requiredScopes=[],
+                    regionCodes=[],
+                    eligibility=OPEN_RULE,
+                    code=None,
+                )
+            },
+            token=self.token(INSTITUTION_X),
+        )
+        return _ok(result.data["publishLoanProduct"], "product")
+
+    async def demand_id(self) -> str:
+        """A fresh open demand of A (written directly: the matrix needs more than a firm may
+        keep open at once)."""
+        async with self.runtime.sessionmaker() as session:
+            demand = FinancingDemand(
+                enterprise_id=self.firm_a_id,
+                amount=Decimal("500000"),
+                term_months=12,
+                purpose=f"采购原材料（矩阵 {self.serial()}）",
+            )
+            session.add(demand)
+            await session.commit()
+            return str(demand.id)
+
+    async def application_id(self) -> str:
+        """A fresh SUBMITTED application of A to a product of X."""
+        token = self.token(ENTERPRISE_A)
+        assert token is not None
+        payload = await apply(self.client, token, await self.product_id())
+        return _ok(payload, "application")
+
+    async def approved_application_id(self) -> str:
+        """A fresh application of A that X approved."""
+        application_id = await self.application_id()
+        token = self.token(INSTITUTION_X)
+        assert token is not None
+        payload = await approve(self.client, token, application_id, amount="200000")
+        return _ok(payload, "application")
+
+    async def loan_id(self) -> str:
+        """A fresh loan of X to A."""
+        result = await self.client.execute(
+            DISBURSE,
+            {
+                "input": {
+                    "applicationId": await self.approved_application_id(),
+                    "amount": "200000",
+                    "disbursedOn": china_today().isoformat(),
+                    "isCreditLoan": True,
+                }
+            },
+            token=self.token(INSTITUTION_X),
+        )
+        return _ok(result.data["recordDisbursement"], "loan")
+
+    async def risk_alert_id(self) -> str:
+        """A fresh risk alert of X about its loan to A."""
+        loan_id = int(await self.loan_id())
+        serial = self.serial()
+        async with self.runtime.sessionmaker() as session:
+            alert = RiskAlert(
+                institution_id=self.bank_id,
+                enterprise_id=self.firm_a_id,
+                loan_id=loan_id,
+                kind="ADMIN_PENALTY",
+                severity="MEDIUM",
+                message=f"{FIRM_A.name}新增行政处罚 1 条（矩阵 {serial}）",
+                dedupe_key=f"matrix:{serial}",
+            )
+            session.add(alert)
+            await session.commit()
+            return str(alert.id)
 
 
 async def build_world(client: GraphQLClient, runtime: Runtime, fake: FakeProvider) -> World:

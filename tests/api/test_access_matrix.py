@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from backend.app import create_app
+from backend.clock import china_today
 from backend.settings import Settings
 from graphql_schema.schema import build_schema
 from tests.api.access_matrix_world import (
@@ -147,6 +148,11 @@ async def _bank(world: World, _role: str) -> dict[str, Any]:
     return {"id": str(world.bank_id)}
 
 
+async def _offer(world: World, _role: str) -> dict[str, Any]:
+    demand_id, product_id = await world.demand_id(), await world.product_id()
+    return {"input": {"demandId": demand_id, "productId": product_id, "message": "欢迎申请"}}
+
+
 GRANT_INPUT = {"scopes": ["water_fee"], "purpose": "PRE_LOAN", "validDays": 30}
 
 
@@ -238,7 +244,7 @@ OPERATIONS: list[Operation] = [
     ),
     Operation("myObjections", "query { myObjections { id } }", ENTERPRISES),
     Operation("myRepairRequests", "query { myRepairRequests { id } }", ENTERPRISES),
-    Operation("myInbox", "query { myInbox { id } }", ENTERPRISES),
+    Operation("myInbox", "query { myInbox { id } }", ENTERPRISES | ONLY_X),
     Operation(
         "markInboxRead",
         f"mutation($ids: [ID!]!) {{ markInboxRead(ids: $ids) {{ messages {{ id }} {ERR} }} }}",
@@ -408,6 +414,114 @@ OPERATIONS: list[Operation] = [
         frozenset({DATA_PROVIDER}),
         _ingest,
     ),
+    # --- lending: firms --------------------------------------------------------------------
+    Operation(
+        "publishFinancingDemand",
+        "mutation($input: PublishFinancingDemandInput!) { publishFinancingDemand(input: $input) "
+        f"{{ demand {{ id }} {ERR} }} }}",
+        ENTERPRISES,
+        _input({"amount": "300000", "termMonths": 12, "purpose": "采购原材料"}),
+    ),
+    Operation("myDemands", "query { myDemands { id status } }", ENTERPRISES),
+    Operation(
+        "closeFinancingDemand",
+        f"mutation($id: ID!) {{ closeFinancingDemand(id: $id) {{ demand {{ id }} {ERR} }} }}",
+        ONLY_A,
+        _with(World.demand_id, lambda i: {"id": i}),
+    ),
+    Operation(
+        "applicationPreview",
+        f"query($id: ID!) {{ applicationPreview(productId: $id) {{ needsConsent {ERR} }} }}",
+        ENTERPRISES,
+        _with(World.product_id, lambda i: {"id": i}),
+    ),
+    Operation(
+        "applyForProduct",
+        "mutation($input: ApplyForProductInput!) { applyForProduct(input: $input) "
+        f"{{ application {{ id }} {ERR} }} }}",
+        ENTERPRISES,
+        _with(World.product_id, lambda i: {"input": {"productId": i}}),
+    ),
+    Operation("myApplications", "query { myApplications { id status } }", ENTERPRISES),
+    Operation(
+        "withdrawApplication",
+        f"mutation($id: ID!) {{ withdrawApplication(id: $id) {{ application {{ id }} {ERR} }} }}",
+        ONLY_A,
+        _with(World.application_id, lambda i: {"id": i}),
+    ),
+    Operation(
+        "productMatches",
+        "query { productMatches(first: 5) { status product { id } } }",
+        ENTERPRISES,
+    ),
+    Operation(
+        "demandOffers",
+        "query($id: ID!) { demandOffers(demandId: $id) { id } }",
+        ONLY_A,
+        _with(World.demand_id, lambda i: {"id": i}),
+    ),
+    # --- lending: institutions ----------------------------------------------------------------
+    Operation("applications", "query { applications(first: 5) { items { id } } }", ONLY_X),
+    Operation("loans", "query { loans(first: 5) { items { id } } }", ONLY_X),
+    Operation("matchedDemands", "query { matchedDemands(first: 5) { items { id } } }", ONLY_X),
+    Operation(
+        "offerForDemand",
+        "mutation($input: OfferForDemandInput!) { offerForDemand(input: $input) "
+        f"{{ offer {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _offer,
+    ),
+    Operation("riskAlerts", "query { riskAlerts(first: 5) { id } }", ONLY_X),
+    Operation(
+        "acknowledgeRiskAlert",
+        f"mutation($id: ID!) {{ acknowledgeRiskAlert(id: $id) {{ alert {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _with(World.risk_alert_id, lambda i: {"id": i}),
+    ),
+    Operation(
+        "decideApplication",
+        "mutation($input: DecideApplicationInput!) { decideApplication(input: $input) "
+        f"{{ application {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _with(
+            World.application_id,
+            lambda i: {"input": {"applicationId": i, "approve": False, "reason": "资料不全"}},
+        ),
+    ),
+    Operation(
+        "recordDisbursement",
+        "mutation($input: RecordDisbursementInput!) { recordDisbursement(input: $input) "
+        f"{{ loan {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _with(
+            World.approved_application_id,
+            lambda i: {
+                "input": {
+                    "applicationId": i,
+                    "amount": "100000",
+                    "disbursedOn": china_today().isoformat(),
+                    "isCreditLoan": False,
+                }
+            },
+        ),
+    ),
+    Operation(
+        "reportLoanPerformance",
+        "mutation($input: ReportLoanPerformanceInput!) { reportLoanPerformance(input: $input) "
+        f"{{ loan {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _with(
+            World.loan_id,
+            lambda i: {
+                "input": {"loanId": i, "status": "NORMAL", "reportedOn": china_today().isoformat()}
+            },
+        ),
+    ),
+    Operation(
+        "platformStatistics",
+        "query { platformStatistics { loans { count } } }",
+        ONLY_GOVERNMENT,
+    ),
     # --- auditors ------------------------------------------------------------------------------
     Operation("auditLog", "query { auditLog(first: 5) { items { seq } } }", frozenset({AUDITOR})),
     Operation("auditChainStatus", "query { auditChainStatus { ok } }", frozenset({AUDITOR})),
@@ -488,6 +602,7 @@ HTTP_ROUTES: dict[str, frozenset[str]] = {
     "/metrics": EVERYONE,  # operational figures only; keep it behind the internal network
     "/ingest/{category}": frozenset({DATA_PROVIDER}),
     "/audit/export": frozenset({AUDITOR}),
+    "/statistics/export.csv": ONLY_GOVERNMENT,
     "": EVERYONE,  # the web page (static files)
 }
 
@@ -500,7 +615,7 @@ def test_every_http_route_is_in_the_matrix(runtime):
 
 
 async def _http_cells(client: GraphQLClient, world: World) -> list[str]:
-    """Who may send records to /ingest and fetch /audit/export (by status code)."""
+    """Who may send records to /ingest and fetch the exports (by status code)."""
     wrong = []
     for role in ROLES:
         token = world.token(role)
@@ -514,7 +629,15 @@ async def _http_cells(client: GraphQLClient, world: World) -> list[str]:
         exported = await client.http.get(
             "/audit/export?from=2026-01-01&to=2027-01-01", headers=headers
         )
-        for path, response in (("/ingest/{category}", sent), ("/audit/export", exported)):
+        statistics = await client.http.get(
+            "/statistics/export.csv?from=2026-01-01&to=2026-11-01", headers=headers
+        )
+        cells = (
+            ("/ingest/{category}", sent),
+            ("/audit/export", exported),
+            ("/statistics/export.csv", statistics),
+        )
+        for path, response in cells:
             expected = {200} if role in HTTP_ROUTES[path] else {401, 403}
             if response.status_code not in expected:
                 wrong.append(f"{path} as {role}: expected {expected}, got {response.status_code}")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from backend.clock import china_today
 from backend.consent.models import Authorization
+from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.inbox.models import InboxMessage
 from backend.lending.models import LoanApplication
 from tests.support.builders import (
@@ -286,16 +287,17 @@ async def test_approve_disburse_and_report_performance(client, runtime) -> None:
     assert [e["code"] for e in after_repaid.data["reportLoanPerformance"]["errors"]] == ["CONFLICT"]
     assert mine[0]["status"] == "CLOSED" and mine[0]["loan"]["status"] == "REPAID"
     async with runtime.sessionmaker() as session:
-        titles = list(
-            (
-                await session.execute(
-                    select(InboxMessage.title)
-                    .where(InboxMessage.kind == "APPLICATION")
-                    .order_by(InboxMessage.id)
-                )
-            ).scalars()
-        )
-    assert len(titles) == 5  # submitted, approved, disbursed, overdue, repaid
+        rows = (
+            await session.execute(
+                select(InboxMessage.institution_id, InboxMessage.title)
+                .where(InboxMessage.kind == "APPLICATION")
+                .order_by(InboxMessage.id)
+            )
+        ).all()
+    to_firm = [title for institution_id, title in rows if institution_id is None]
+    to_bank = [title for institution_id, title in rows if institution_id == bank.institution_id]
+    assert len(to_firm) == 5  # submitted, approved, disbursed, overdue, repaid
+    assert to_bank == ["新的贷款申请：测试流程贷"]
 
 
 async def test_decision_input_is_checked_against_the_applied_version(client, runtime) -> None:
@@ -409,3 +411,66 @@ async def test_a_rejected_firm_that_agreed_is_pointed_to_other_products(client, 
         ).scalar_one()
     offered = body.split("为您推荐其他符合条件的产品：")[1]
     assert offered.count("“") >= 1 and "临沂示范银行" not in offered
+
+
+DECLARE = """
+mutation($input: SubmitDeclarationInput!) { submitDeclaration(input: $input) {
+  declaration { id } errors { code field message } } }
+"""
+
+
+async def _first_time_fact(runtime: Any, uscc: str) -> bool | None:
+    async with runtime.sessionmaker() as session:
+        return (
+            await session.execute(
+                select(EnterpriseFeatures.is_first_time_borrower)
+                .join(Enterprise, Enterprise.id == EnterpriseFeatures.enterprise_id)
+                .where(Enterprise.uscc == uscc)
+            )
+        ).scalar_one()
+
+
+async def test_first_time_borrower_from_declared_history_and_platform_loans(
+    client, runtime
+) -> None:
+    # given: firm A declares no earlier bank loan, firm B declares one
+    bank, product_id, firm_a, _demand = await world(client, runtime)
+    firm_b = await verified_enterprise_user(client, DEMO_ENTERPRISES[1])
+    for token, history in ((firm_a, "无"), (firm_b, "有")):
+        declared = await client.execute(
+            DECLARE,
+            {
+                "input": {
+                    "category": "operations",
+                    "content": {"year": 2025, "bank_loan_history": history},
+                    "acceptCommitment": True,
+                }
+            },
+            token=token,
+        )
+        assert declared.data["submitDeclaration"]["errors"] == []
+    assert await _first_time_fact(runtime, DEMO_ENTERPRISES[0].uscc) is True
+    assert await _first_time_fact(runtime, DEMO_ENTERPRISES[1].uscc) is False
+
+    async def borrow(token: str) -> dict[str, Any]:
+        application_id = (await apply(client, token, product_id))["application"]["id"]
+        await approve(client, bank.token, application_id)
+        result = await client.execute(
+            DISBURSE,
+            {
+                "input": {
+                    "applicationId": application_id,
+                    "amount": "300000",
+                    "disbursedOn": china_today().isoformat(),
+                    "isCreditLoan": True,
+                }
+            },
+            token=bank.token,
+        )
+        return result.data["recordDisbursement"]["loan"]
+
+    # when
+    loan_a, loan_b = await borrow(firm_a), await borrow(firm_b)
+    # then: A was a first-time borrower and no longer is; B never was
+    assert loan_a["isFirstLoan"] is True and loan_b["isFirstLoan"] is False
+    assert await _first_time_fact(runtime, DEMO_ENTERPRISES[0].uscc) is False
