@@ -21,6 +21,7 @@ from backend.lending import models as lending
 from backend.lending.views import ApplicationView, application_views
 from backend.security.actor import Actor
 from graphql_schema.consent import AccessPurpose
+from graphql_schema.credit_profile import PageInfo
 from graphql_schema.errors import UserError
 from graphql_schema.permissions import roles
 from graphql_schema.products import LoanProduct
@@ -153,15 +154,13 @@ class Application:
 @strawberry.type(description="一页贷款申请")
 class ApplicationPage:
     items: list[Application]
-    end_cursor: str | None
-    has_next_page: bool
+    page_info: PageInfo
 
 
 @strawberry.type(description="一页贷款")
 class LoanPage:
     items: list[Loan]
-    end_cursor: str | None
-    has_next_page: bool
+    page_info: PageInfo
 
 
 @strawberry.type(description="申请前的告知：申请将向机构共享哪些信息、依据哪份授权")
@@ -348,8 +347,7 @@ class LendingQuery:
             views = await application_views(session, rows)
             return ApplicationPage(
                 items=[Application.from_view(v) for v in views],
-                end_cursor=cursor,
-                has_next_page=cursor is not None,
+                page_info=PageInfo(end_cursor=cursor, has_next_page=cursor is not None),
             )
 
         return await info.context.read(work)
@@ -366,8 +364,7 @@ class LendingQuery:
         )
         return LoanPage(
             items=[Loan.from_model(row) for row in rows],
-            end_cursor=cursor,
-            has_next_page=cursor is not None,
+            page_info=PageInfo(end_cursor=cursor, has_next_page=cursor is not None),
         )
 
 

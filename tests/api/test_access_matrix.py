@@ -34,6 +34,7 @@ from tests.api.access_matrix_world import (
 from tests.support.builders import GOOD_PASSWORD, new_phone, new_uscc
 from tests.support.fake_provider import serve_fake_provider
 from tests.support.graphql import GraphQLClient, GraphQLResult
+from tests.support.lending_products import product_input
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = frozenset(
@@ -151,6 +152,10 @@ async def _bank(world: World, _role: str) -> dict[str, Any]:
 async def _offer(world: World, _role: str) -> dict[str, Any]:
     demand_id, product_id = await world.demand_id(), await world.product_id()
     return {"input": {"demandId": demand_id, "productId": product_id, "message": "欢迎申请"}}
+
+
+async def _product_input(world: World, _role: str) -> dict[str, Any]:
+    return {"input": product_input(name=f"矩阵发布贷{world.serial()}", code=None)}
 
 
 GRANT_INPUT = {"scopes": ["water_fee"], "purpose": "PRE_LOAN", "validDays": 30}
@@ -413,6 +418,36 @@ OPERATIONS: list[Operation] = [
         f"{{ batch {{ id }} rowErrors {{ code message }} {ERR} }} }}",
         frozenset({DATA_PROVIDER}),
         _ingest,
+    ),
+    # --- loan products -----------------------------------------------------------------------
+    Operation("loanProducts", "query { loanProducts(first: 5) { items { id } } }", EVERYONE),
+    Operation(
+        "loanProduct",
+        "query($id: ID!) { loanProduct(id: $id) { id } }",
+        EVERYONE,
+        _with(World.product_id, lambda i: {"id": i}),
+    ),
+    Operation("myLoanProducts", "query { myLoanProducts(first: 5) { items { id } } }", ONLY_X),
+    Operation(
+        "publishLoanProduct",
+        "mutation($input: PublishLoanProductInput!) { publishLoanProduct(input: $input) "
+        f"{{ product {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _product_input,
+    ),
+    Operation(
+        "updateLoanProduct",
+        "mutation($input: UpdateLoanProductInput!) { updateLoanProduct(input: $input) "
+        f"{{ product {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _with(World.product_id, lambda i: {"input": {"productId": i, "maxAmount": "2000000"}}),
+    ),
+    Operation(
+        "setLoanProductStatus",
+        "mutation($input: SetLoanProductStatusInput!) { setLoanProductStatus(input: $input) "
+        f"{{ product {{ id }} {ERR} }} }}",
+        ONLY_X,
+        _with(World.product_id, lambda i: {"input": {"productId": i, "status": "PAUSED"}}),
     ),
     # --- lending: firms --------------------------------------------------------------------
     Operation(

@@ -71,7 +71,7 @@ query Applications($status: ApplicationStatus, $first: Int!, $after: String) {
       enterprise { uscc name legalRepIdNumberMasked legalRepIdNumber }
       product { id name } demand { id amount }
     }
-    endCursor hasNextPage
+    pageInfo { endCursor hasNextPage }
   }
 }
 """
