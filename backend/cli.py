@@ -47,7 +47,8 @@ async def _migrate_and_seed(settings: Settings, *, demo: bool, do_seed: bool) ->
             report = await seed(runtime, demo=demo)
             console.print(
                 f"seed: {report.providers} providers, {report.institutions} institutions, "
-                f"{report.accounts} accounts, batches {report.record_batches or '-'}"
+                f"{report.products} products, {report.accounts} accounts, "
+                f"batches {report.record_batches or '-'}"
             )
     finally:
         await runtime.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from backend.credit.models import DataProvider
 from backend.identity import service as identity
 from backend.identity.models import Account, Role
 from backend.institutions.models import Institution
+from backend.lending.product_seed import seed_products
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 
@@ -32,6 +34,7 @@ class SeedReport:
     providers: int = 0
     institutions: int = 0
     accounts: int = 0
+    products: int = 0  # loan products published or given a new version from products.json
     record_batches: dict[str, str] = field(default_factory=dict)
 
 
@@ -153,6 +156,14 @@ async def seed(runtime: Runtime, *, demo: bool, seed_dir: Path = SEED_DIR) -> Se
         raise RuntimeError("demo data is never loaded when XINRONG_ENV=production")
     report = SeedReport()
     await seed_reference(runtime, report, seed_dir)
+    # Every run, not only demo: the example catalogue of institutions and products. Not in
+    # production, where institutions are admitted by government staff after a security
+    # assessment and publish their own products (a province that has vetted the file loads it
+    # with XINRONG_SEED_PRODUCTS=1).
+    if not runtime.settings.is_production or os.environ.get("XINRONG_SEED_PRODUCTS") == "1":
+        loaded = await seed_products(runtime, seed_dir)
+        report.institutions += loaded.institutions
+        report.products += loaded.products + loaded.versions
     if demo:
         await seed_demo(runtime, report, seed_dir)
     log.info("seeded", extra={"path": str(seed_dir)})

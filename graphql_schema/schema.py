@@ -27,6 +27,7 @@ from graphql_schema.products import ProductsMutation, ProductsQuery
 from graphql_schema.reports import ReportQuery
 from graphql_schema.risk import RiskMutation, RiskQuery
 from graphql_schema.rules import RuleQuery
+from graphql_schema.stats import StatsQuery
 
 log = logging.getLogger("xinrong.graphql")
 
@@ -48,6 +49,7 @@ Query = merge_types(
         LendingQuery,
         MatchesQuery,
         RiskQuery,
+        StatsQuery,
     ),
 )
 Mutation = merge_types(

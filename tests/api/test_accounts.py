@@ -267,7 +267,11 @@ async def test_staff_accounts_only_by_government(client, runtime):
     government = await login(client, GOVERNMENT_PHONE)
     enterprise = await register(client)
     async with runtime.sessionmaker() as session:
-        bank_id = (await session.execute(select(Institution.id))).scalar_one()
+        bank_id = (
+            await session.execute(
+                select(Institution.id).where(Institution.uscc == "91371300MA3DEM0B1A")
+            )
+        ).scalar_one()
     staff = {
         "input": {
             "phone": new_phone(),

@@ -39,6 +39,7 @@ from tests.support.builders import (
     register,
     verify_input,
 )
+from tests.support.lending_products import seed_audit_actions
 
 AUDIT_LOG = AuditEntry.__table__
 CLIENT_IP = "203.0.113.10"  # the address the test client connects from (tests/conftest.py)
@@ -198,12 +199,15 @@ async def test_real_activity_is_audited_row_by_row_and_the_chain_verifies(client
     rows = await read_log(runtime)
     assert report == ChainReport(ok=True, rows_checked=len(rows))
     assert report.head_hash == rows[-1].row_hash
-    demo_rows = DEMO_ACCOUNTS + DEMO_BATCHES
+    seeded = seed_audit_actions()
+    demo_rows = len(seeded) + DEMO_ACCOUNTS + DEMO_BATCHES
     assert await count_rows(runtime, AuditEntry) == len(rows) == demo_rows + 8
     assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
-    # and: the demo seed wrote one row per staff account and per batch
+    # and: the seed wrote one row per catalogue institution and product, then the demo one row
+    # per staff account and per batch
     assert [(r.action, r.outcome) for r in rows[:demo_rows]] == (
-        [("account.create_staff", "success")] * DEMO_ACCOUNTS
+        seeded
+        + [("account.create_staff", "success")] * DEMO_ACCOUNTS
         + [("ingest.batch", "success")] * DEMO_BATCHES
     )
     # and: then one row per event, in the order they happened

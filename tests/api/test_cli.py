@@ -21,6 +21,7 @@ from backend.db.engine import create_engine
 from backend.identity.models import Account
 from backend.settings import Settings
 from tests.support.builders import DEMO_ACCOUNTS, DEMO_BATCHES
+from tests.support.lending_products import seed_audit_actions
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "graphql_schema" / "schema.graphql"
 EXPORT_HINT = "run `xinrong export-schema --output graphql_schema/schema.graphql`"
@@ -136,11 +137,11 @@ def test_seed_demo_loads_the_demo_data_once(database_url):
     # then
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
-    assert "seed: 0 providers, 0 institutions, 0 accounts" not in words(first.stderr)
+    assert "seed: 0 providers, 0 institutions, 0 products, 0 accounts" not in words(first.stderr)
     assert after_first["accounts"] == DEMO_ACCOUNTS and DEMO_ACCOUNTS >= 4
     assert after_first["ingest_batches"] == DEMO_BATCHES and DEMO_BATCHES >= 6
     assert after_first["credit_records"] > 0
-    assert "seed: 0 providers, 0 institutions, 0 accounts" in words(second.stderr)
+    assert "seed: 0 providers, 0 institutions, 0 products, 0 accounts" in words(second.stderr)
     assert "replayed" in second.stderr
     assert counts(database_url) == after_first
 
@@ -170,8 +171,8 @@ def test_audit_verify_passes_an_intact_log(database_url):
     assert re.fullmatch(
         rf"audit chain intact: {rows} rows, head [0-9a-f]{{64}}", result.stdout.strip()
     )
-    # one row per demo staff account created and one per demo batch
-    assert rows == DEMO_ACCOUNTS + DEMO_BATCHES
+    # one row per catalogue institution and product, per demo staff account and per demo batch
+    assert rows == len(seed_audit_actions()) + DEMO_ACCOUNTS + DEMO_BATCHES
 
 
 def test_audit_verify_names_the_edited_row_and_fails(database_url):
