@@ -30,7 +30,7 @@ from backend.errors import DomainError, ErrorCode, parse_id
 from backend.inbox.models import MessageKind
 from backend.inbox.service import deliver
 from backend.institutions.models import Institution, InstitutionStatus
-from backend.lending.demands import clean_amount, clean_term, own_enterprise_id
+from backend.lending.demands import clean_amount, clean_term, own_demand, own_enterprise_id
 from backend.lending.models import (
     LIVE_APPLICATION_STATUSES,
     ApplicationStatus,
@@ -168,9 +168,7 @@ async def _open_demand(
 ) -> FinancingDemand | None:
     if demand_id is None:
         return None
-    demand = await session.get(FinancingDemand, parse_id(demand_id, "demandId", "融资需求不存在"))
-    if demand is None or demand.enterprise_id != enterprise_id:
-        raise DomainError(ErrorCode.NOT_FOUND, "融资需求不存在", field="demandId")
+    demand = await own_demand(session, enterprise_id, demand_id)
     if demand.status != DemandStatus.OPEN.value:
         raise DomainError(ErrorCode.CONFLICT, "该融资需求已关闭", field="demandId")
     return demand

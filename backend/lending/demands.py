@@ -118,10 +118,9 @@ async def publish_demand(
 
 
 async def own_demand(
-    session: AsyncSession, actor: Actor, demand_id: int | str, *, field: str = "demandId"
+    session: AsyncSession, enterprise_id: int, demand_id: int | str, *, field: str = "demandId"
 ) -> FinancingDemand:
-    """The actor's enterprise's demand; anyone else's (or none) is NOT_FOUND."""
-    enterprise_id = own_enterprise_id(actor)
+    """A demand of the enterprise; anyone else's (or none) is NOT_FOUND."""
     demand = await session.get(FinancingDemand, parse_id(demand_id, field, "融资需求不存在"))
     if demand is None or demand.enterprise_id != enterprise_id:
         raise DomainError(ErrorCode.NOT_FOUND, "融资需求不存在", field=field)
@@ -132,7 +131,7 @@ async def close_demand(
     *, session: AsyncSession, runtime: Runtime, actor: Actor, demand_id: int | str
 ) -> FinancingDemand:
     """Close one of the actor's open demands (no more offers; live applications go on)."""
-    demand = await own_demand(session, actor, demand_id, field="id")
+    demand = await own_demand(session, own_enterprise_id(actor), demand_id, field="id")
     if demand.status != DemandStatus.OPEN.value:
         raise DomainError(ErrorCode.CONFLICT, "该融资需求已关闭", field="id")
     close(demand)

@@ -28,10 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
-from backend.errors import DomainError, ErrorCode, parse_id
+from backend.errors import DomainError, ErrorCode
 from backend.institutions.models import Institution
 from backend.lending.catalog import Catalog, CatalogProduct, current_catalog
-from backend.lending.demands import own_enterprise_id
+from backend.lending.demands import own_demand, own_enterprise_id
 from backend.lending.models import DemandOffer, FinancingDemand, LoanProduct
 from backend.lending.stored_facts import facts_of
 from backend.security.actor import Actor
@@ -147,16 +147,6 @@ async def _firm(session: AsyncSession, enterprise_id: int) -> tuple[Enterprise, 
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "企业不存在")
     return row[0], facts_of(row[1])
-
-
-async def own_demand(
-    session: AsyncSession, enterprise_id: int, demand_id: int | str
-) -> FinancingDemand:
-    """A demand of the firm; anyone else's (or none) is NOT_FOUND."""
-    demand = await session.get(FinancingDemand, parse_id(demand_id, "demandId", "融资需求不存在"))
-    if demand is None or demand.enterprise_id != enterprise_id:
-        raise DomainError(ErrorCode.NOT_FOUND, "融资需求不存在", field="demandId")
-    return demand
 
 
 def _eligible(
