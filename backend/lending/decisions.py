@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.db.base import utcnow
 from backend.errors import DomainError, ErrorCode, check_each, parse_id
-from backend.identity.models import Role
 from backend.inbox.models import MessageKind
 from backend.inbox.service import deliver
+from backend.institutions.access import acting_institution
 from backend.institutions.models import ApiScope, Institution
 from backend.lending.demands import clean_amount, clean_term, note_response
 from backend.lending.matches import referral_products
@@ -35,11 +35,7 @@ MAX_ANNUAL_RATE = Decimal("0.24")  # the legal ceiling for loans the platform sh
 
 def lender_id(actor: Actor, doing: str = "办理贷款申请") -> int:
     """The actor's institution, for staff (or an API token with APPLICATIONS)."""
-    if actor.role != Role.INSTITUTION.value or actor.institution_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, f"只有金融机构可以{doing}")
-    if not actor.may_use(ApiScope.APPLICATIONS.value):
-        raise DomainError(ErrorCode.FORBIDDEN, "该接口令牌没有办理贷款申请的权限（APPLICATIONS）")
-    return actor.institution_id
+    return acting_institution(actor, ApiScope.APPLICATIONS, doing)
 
 
 async def lender_application(

@@ -33,9 +33,9 @@ from backend.consent.models import Authorization
 from backend.db.base import utcnow
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.errors import DomainError, ErrorCode, check_each, parse_id
-from backend.identity.models import Role
 from backend.inbox.models import MessageKind
 from backend.inbox.service import deliver
+from backend.institutions.access import acting_institution
 from backend.institutions.models import ApiScope, Institution
 from backend.lending.catalog import current_catalog, product_rule, region_prefix
 from backend.lending.matches import OfferView
@@ -62,11 +62,7 @@ FEATURE_COLUMNS: dict[str, Any] = dict(EnterpriseFeatures.__table__.c.items())
 
 def lending_institution(actor: Actor) -> int:
     """The actor's institution id, for its staff or an API token with APPLICATIONS."""
-    if actor.role != Role.INSTITUTION.value or actor.institution_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有金融机构可以查看和响应融资需求")
-    if not actor.may_use(ApiScope.APPLICATIONS.value):
-        raise DomainError(ErrorCode.FORBIDDEN, "该接口令牌没有办理融资业务的权限（APPLICATIONS）")
-    return actor.institution_id
+    return acting_institution(actor, ApiScope.APPLICATIONS, "查看和响应融资需求")
 
 
 def demand_condition(product: LoanProduct, rule: Rule | None) -> ColumnElement[bool]:

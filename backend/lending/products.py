@@ -22,6 +22,7 @@ from backend.audit import service as audit
 from backend.db.base import utcnow
 from backend.errors import DomainError, ErrorCode, check_each
 from backend.identity.models import Role
+from backend.institutions.access import acting_institution
 from backend.institutions.models import ApiScope, Institution, InstitutionStatus
 from backend.lending.models import LoanProduct, LoanProductVersion, ProductStatus, ProductType
 from backend.lending.product_checks import (
@@ -65,11 +66,7 @@ class ProductPage:
 
 def product_manager(actor: Actor) -> int:
     """The actor's institution id when it may manage products (staff, or a token with PRODUCTS)."""
-    if actor.role != Role.INSTITUTION.value or actor.institution_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有金融机构工作人员可以发布和管理贷款产品")
-    if not actor.may_use(ApiScope.PRODUCTS.value):
-        raise DomainError(ErrorCode.FORBIDDEN, "该接口令牌没有管理贷款产品的权限（PRODUCTS）")
-    return actor.institution_id
+    return acting_institution(actor, ApiScope.PRODUCTS, "发布和管理贷款产品")
 
 
 async def _active_institution(session: AsyncSession, institution_id: int) -> Institution:

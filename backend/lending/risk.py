@@ -52,9 +52,9 @@ from backend.audit import service as audit
 from backend.db.base import utcnow
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.errors import DomainError, ErrorCode
-from backend.identity.models import Role
 from backend.inbox import service as inbox
 from backend.inbox.models import MessageKind
+from backend.institutions.access import acting_institution
 from backend.institutions.models import ApiScope
 from backend.lending.models import LIVE_LOAN_STATUSES, Loan, RiskAlert, RiskAlertKind, RiskSeverity
 from backend.pagination import check_page_size
@@ -329,11 +329,7 @@ async def raise_alerts(
 
 
 def _own_institution_id(actor: Actor) -> int:
-    if actor.role != Role.INSTITUTION.value or actor.institution_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有金融机构可以查看贷后预警")
-    if not actor.may_use(ApiScope.ALERTS.value):
-        raise DomainError(ErrorCode.FORBIDDEN, "该接口令牌没有贷后预警的权限（ALERTS）")
-    return actor.institution_id
+    return acting_institution(actor, ApiScope.ALERTS, "查看贷后预警")
 
 
 def _view_query(institution_id: int) -> Select[RiskAlert, str, str]:

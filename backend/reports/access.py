@@ -8,19 +8,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.consent.models import AccessPurpose
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode
-from backend.identity.models import Role
 from backend.identity.uscc import parse_uscc
+from backend.institutions.access import acting_institution
 from backend.institutions.models import ApiScope
 from backend.security.actor import Actor
 
 
 def require_institution_reader(actor: Actor) -> int:
     """The actor's institution id, when it is institution staff (or an API token with REPORTS)."""
-    if actor.role != Role.INSTITUTION.value or actor.institution_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有金融机构可以查询企业信用信息")
-    if not actor.may_use(ApiScope.REPORTS.value):
-        raise DomainError(ErrorCode.FORBIDDEN, "该接口令牌没有查询信用信息的权限（REPORTS）")
-    return actor.institution_id
+    return acting_institution(actor, ApiScope.REPORTS, "查询企业信用信息")
 
 
 async def enterprise_by_uscc(session: AsyncSession, uscc: str) -> Enterprise:
