@@ -24,6 +24,7 @@ from backend.credit.http import ingest_endpoint
 from backend.identity.http_auth import bearer_token
 from backend.middleware import RequestMiddleware
 from backend.observability import configure_logging
+from backend.policies.worker import poll_forever
 from backend.runtime import Runtime
 from backend.settings import Settings, load_settings
 from backend.stats.http import export_endpoint as statistics_export_endpoint
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # jieba builds its dictionary on first use (~0.6 s): build it now, off the event loop,
         # so that the first productMatches after a start does not pay for it.
         await asyncio.to_thread(warm_up)
+        # Policy pushes left unfinished by a stopped instance resume here (or on any instance).
+        runtime.spawn("policy-push-poller", poll_forever(runtime))
         yield
         await runtime.close()
 

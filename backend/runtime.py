@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +17,8 @@ from backend.db.engine import create_engine, create_sessionmaker
 from backend.security.keyring import KeyRing
 from backend.security.passwords import Passwords
 from backend.settings import Settings
+
+_log = logging.getLogger("xinrong.runtime")
 
 
 @dataclass
@@ -24,6 +32,31 @@ class Runtime:
     passwords: Passwords
     # One connector (and so one circuit breaker) per provider and interface setting, per process.
     connectors: dict[tuple[int, str], Any] = field(default_factory=dict)
+    # Background work of this process (policy pushes), by name: one task per name at a time.
+    tasks: dict[str, asyncio.Task[Any]] = field(default_factory=dict)
+    # Who this process is when it holds a job's lease (host, pid and a random part).
+    instance: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    )
+
+    def spawn(self, name: str, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` in the background unless a task of that name is still running; failures
+        are logged (a background task has nobody to raise to)."""
+        running = self.tasks.get(name)
+        if running is not None and not running.done():
+            work.close()
+            return running
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self.tasks[name] = task
+
+        def finished(done: asyncio.Task[Any]) -> None:
+            if self.tasks.get(name) is done:
+                del self.tasks[name]
+            if not done.cancelled() and done.exception() is not None:
+                _log.error("background task %s failed", name, exc_info=done.exception())
+
+        task.add_done_callback(finished)
+        return task
 
     def connector_for(self, provider_id: int, interface: dict[str, Any]) -> Any:
         """The HTTP connector of a provider's interface setting, made once per process."""
@@ -52,5 +85,10 @@ class Runtime:
         )
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop background work (a push resumes later from its last chunk) and release the
+        database connections."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.engine.dispose()

@@ -23,6 +23,7 @@ from graphql_schema.lending import LendingMutation, LendingQuery
 from graphql_schema.limits import validation_rules_extension
 from graphql_schema.matches import MatchesMutation, MatchesQuery
 from graphql_schema.objections import ObjectionMutation, ObjectionQuery
+from graphql_schema.policies import PoliciesMutation, PoliciesQuery
 from graphql_schema.products import ProductsMutation, ProductsQuery
 from graphql_schema.reports import ReportQuery
 from graphql_schema.risk import RiskMutation, RiskQuery
@@ -50,6 +51,7 @@ Query = merge_types(
         MatchesQuery,
         RiskQuery,
         StatsQuery,
+        PoliciesQuery,
     ),
 )
 Mutation = merge_types(
@@ -67,6 +69,7 @@ Mutation = merge_types(
         LendingMutation,
         MatchesMutation,
         RiskMutation,
+        PoliciesMutation,
     ),
 )
 

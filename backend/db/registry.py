@@ -11,6 +11,7 @@ from backend.inbox import models as inbox_models
 from backend.institutions import models as institution_models
 from backend.lending import models as lending_models
 from backend.objections import models as objection_models
+from backend.policies import models as policy_models
 from backend.security import models as security_models
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "institution_models",
     "lending_models",
     "objection_models",
+    "policy_models",
     "security_models",
 ]

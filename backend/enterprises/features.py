@@ -25,6 +25,7 @@ from backend.declarations.models import Declaration, DeclarationStatus
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.lending import risk
 from backend.lending.borrowers import first_time_borrower, platform_borrowers
+from backend.policies.incremental import tell_changed
 from matching.features import ComputedFacts, compute_facts_with_sources
 from matching.scorecard import Evaluation, evaluate
 
@@ -166,6 +167,8 @@ async def refresh_features(
         )
         if values:
             await session.execute(insert(EnterpriseFeatures), values)
+            # Firms that now qualify for a live policy are told of it (once per policy).
+            await tell_changed(session, [v["enterprise_id"] for v in values], today)
         if before:
             changes = [
                 risk.FeatureChange(v["enterprise_id"], enterprises[v["enterprise_id"]].name, b, v)

@@ -15,6 +15,7 @@ from backend.errors import DomainError, ErrorCode
 from backend.identity.id_number import parse_id_number
 from backend.identity.models import Account, Role
 from backend.identity.uscc import parse_uscc
+from backend.policies.incremental import tell_changed
 from backend.runtime import Runtime
 from backend.security import throttle
 from backend.security.actor import Actor
@@ -143,4 +144,6 @@ async def verify_enterprise(
         subject_id=code,
         enterprise_id=enterprise.id,
     )
+    # A newly verified firm is told of the live policies it qualifies for, if not already.
+    await tell_changed(session, [enterprise.id])
     return enterprise

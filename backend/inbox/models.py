@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, BigId, UTCDateTime, utcnow
@@ -32,6 +32,15 @@ class InboxMessage(Base):
         CheckConstraint(
             "(enterprise_id IS NULL) <> (institution_id IS NULL)", name="one_addressee"
         ),
+        # A firm is told of a policy once, whichever job or change told it.
+        Index(
+            "uq_inbox_messages_policy_enterprise",
+            "policy_id",
+            "enterprise_id",
+            unique=True,
+            sqlite_where=text("policy_id IS NOT NULL"),
+            postgresql_where=text("policy_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -40,6 +49,8 @@ class InboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # The policy a POLICY message announces (deduplicated per enterprise by the index above).
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"), default=None)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -41,6 +41,7 @@ from backend.lending.models import (
     ProductStatus,
 )
 from backend.lending.stored_facts import stored_facts
+from backend.rules import sentence
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 from matching.rules import Status, evaluate, parse_rule
@@ -178,7 +179,7 @@ async def _check_eligible(session: AsyncSession, enterprise_id: int, product: Lo
     """Refuse a firm the product's rule rejects; an UNKNOWN fact is for the bank to check."""
     result = evaluate(parse_rule(product.eligibility), await stored_facts(session, enterprise_id))
     if result.status == Status.INELIGIBLE:
-        reasons = "；".join(r.message for r in result.unmet[:3])
+        reasons = "；".join(sentence(r) for r in result.unmet[:3])
         raise DomainError(
             ErrorCode.NOT_ELIGIBLE, f"暂不符合该产品的准入条件：{reasons}", field="productId"
         )

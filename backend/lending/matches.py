@@ -34,6 +34,7 @@ from backend.lending.catalog import Catalog, CatalogProduct, current_catalog
 from backend.lending.demands import own_demand, own_enterprise_id
 from backend.lending.models import DemandOffer, FinancingDemand, LoanProduct
 from backend.lending.stored_facts import facts_of
+from backend.rules import sentence
 from backend.security.actor import Actor
 from matching.facts import CATALOG, DECLARABLE
 from matching.rank import Component, DemandView, rank
@@ -91,7 +92,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _unmet(result: ConditionResult) -> UnmetCondition:
+def unmet_condition(result: ConditionResult) -> UnmetCondition:
+    """A failed condition as the page shows it."""
     condition = result.condition
     return UnmetCondition(
         fact=condition.fact.name,
@@ -99,7 +101,7 @@ def _unmet(result: ConditionResult) -> UnmetCondition:
         op=NEGATED_OP[condition.op] if result.negated else condition.op,
         expected=plain(condition.value),
         actual=plain(result.actual),
-        message=result.message,
+        message=sentence(result),
     )
 
 
@@ -134,7 +136,9 @@ def _first(first: int) -> int:
     return first
 
 
-async def _firm(session: AsyncSession, enterprise_id: int) -> tuple[Enterprise, dict[str, Any]]:
+async def firm_with_facts(
+    session: AsyncSession, enterprise_id: int
+) -> tuple[Enterprise, dict[str, Any]]:
     """The firm and its stored facts (one statement; every fact unknown before the first
     computation)."""
     row = (
@@ -163,7 +167,7 @@ def _eligible(
     for item in ranked:
         entry = catalog.by_view_id[item.product.id]
         if entry.rule is not None:
-            reasons = [r.message for r in evaluate(entry.rule, facts).results if r.satisfied]
+            reasons = [sentence(r) for r in evaluate(entry.rule, facts).results if r.satisfied]
         else:
             reasons = ["产品未设准入条件"]
         if entry.regions:
@@ -262,7 +266,7 @@ def _ineligible(
             reasons.append(OUTSIDE_REGION)
             unmet.append(_outside_region(entry, region_code))
         if entry.rule is not None:
-            failed = [_unmet(r) for r in evaluate(entry.rule, facts).unmet]
+            failed = [unmet_condition(r) for r in evaluate(entry.rule, facts).unmet]
             reasons.extend(u.message for u in failed)
             unmet.extend(failed)
         matches.append(
@@ -290,7 +294,7 @@ async def product_matches(
     eligible ranked, then unknown, then (on request) ineligible, each group at most ``first``."""
     enterprise_id = own_enterprise_id(actor, "查看匹配的贷款产品")
     first = _first(first)
-    enterprise, facts = await _firm(session, enterprise_id)
+    enterprise, facts = await firm_with_facts(session, enterprise_id)
     demand = None
     if demand_id is not None:
         found = await own_demand(session, enterprise_id, demand_id)
@@ -363,7 +367,7 @@ async def referral_products(
 ) -> list[ProductMatch]:
     """Eligible products of other institutions, best first: what a firm that agreed to referral
     is pointed to after a rejection (推荐其他产品)."""
-    enterprise, facts = await _firm(session, enterprise_id)
+    enterprise, facts = await firm_with_facts(session, enterprise_id)
     wanted = DemandView(demand.amount, demand.term_months, demand.purpose) if demand else None
     catalog = await current_catalog(session)
     found = _answer(catalog, facts, enterprise.region_code, wanted, MAX_FIRST, False)

@@ -95,7 +95,8 @@ def _error(field: str, message: str) -> DomainError:
     return DomainError(ErrorCode.VALIDATION_ERROR, message, field=field)
 
 
-def _text(value: Any, field: str, label: str, low: int, high: int) -> str:
+def check_text(value: Any, field: str, label: str, low: int, high: int) -> str:
+    """A required text of ``low`` to ``high`` characters, stripped."""
     text = value.strip() if isinstance(value, str) else ""
     if not low <= len(text) <= high:
         raise _error(field, f"{label}应为 {low} 到 {high} 个字符")
@@ -170,7 +171,8 @@ def _list(values: Any, field: str, label: str) -> list[Any]:
     return list(values)
 
 
-def _regions(values: Any) -> list[str]:
+def check_regions(values: Any) -> list[str]:
+    """The ``regionCodes`` input as distinct division-code prefixes (empty: nationwide)."""
     codes = _list(values, "regionCodes", "服务地区")
     if len(codes) > MAX_REGIONS:
         raise _error("regionCodes", f"服务地区最多 {MAX_REGIONS} 个")
@@ -277,7 +279,7 @@ def check_product(raw: Mapping[str, Any]) -> ProductFields:
     get = raw.get
     checked: list[Any] = check_each(
         lambda: _code(get("code")),
-        lambda: _text(get("name"), "name", "产品名称", *NAME_LENGTH),
+        lambda: check_text(get("name"), "name", "产品名称", *NAME_LENGTH),
         lambda: _product_type(get("product_type")),
         lambda: _amount(get("min_amount"), "minAmount", "最低额度"),
         lambda: _amount(get("max_amount"), "maxAmount", "最高额度"),
@@ -285,7 +287,7 @@ def check_product(raw: Mapping[str, Any]) -> ProductFields:
         lambda: _term(get("max_term_months"), "maxTermMonths", "最长期限"),
         lambda: _rate(get("min_annual_rate"), "minAnnualRate", "最低年利率"),
         lambda: _rate(get("max_annual_rate"), "maxAnnualRate", "最高年利率"),
-        lambda: _regions(get("region_codes")),
+        lambda: check_regions(get("region_codes")),
         lambda: _description(get("description")),
         lambda: _tags(get("tags")),
         lambda: _eligibility(get("eligibility")),

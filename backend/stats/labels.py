@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from backend.institutions.models import InstitutionKind
 from backend.lending.models import PRODUCT_TYPE_LABELS, ApplicationStatus, LoanStatus
+from backend.objections.models import ObjectionStatus
+from backend.policies.models import POLICY_TYPE_LABELS, PolicyStatus
 
 # The entity types a USCC can give (backend/identity/uscc.py), as CONTRACT.md's facts name them.
 ENTITY_TYPE_LABELS = {
@@ -44,3 +46,18 @@ APPROVED_STATUSES = (
     ApplicationStatus.DISBURSED.value,
     ApplicationStatus.CLOSED.value,
 )
+
+POLICY_LABELS = {kind.value: label for kind, label in POLICY_TYPE_LABELS.items()}
+
+POLICY_STATUS_LABELS = {
+    PolicyStatus.ACTIVE.value: "有效",
+    PolicyStatus.WITHDRAWN.value: "已撤回",
+}
+
+# As the objections' GraphQL enum describes them.
+OBJECTION_STATUS_LABELS = {
+    ObjectionStatus.SUBMITTED.value: "已受理待转交",
+    ObjectionStatus.FORWARDED.value: "已转交核查",
+    ObjectionStatus.UPHELD.value: "异议成立",
+    ObjectionStatus.REJECTED.value: "异议未予支持",
+}

@@ -6,7 +6,7 @@ as the data grows; nothing but the aggregates comes back to Python."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, distinct, exists, func, or_, select
@@ -23,6 +23,15 @@ from backend.lending.models import (
     LoanProduct,
     ProductStatus,
 )
+from backend.stats.common import (
+    LabelledCount,
+    hours,
+    in_region,
+    labelled,
+    money,
+    share,
+    total,
+)
 from backend.stats.labels import (
     APPLICATION_STATUS_LABELS,
     APPROVED_STATUSES,
@@ -34,17 +43,7 @@ from backend.stats.labels import (
 from backend.stats.scope import StatsScope
 from backend.stats.sql import median_of, seconds_between
 
-_CENT = Decimal("0.01")
-_SHARE = Decimal("0.0001")
-
-
-@dataclass(frozen=True)
-class LabelledCount:
-    """How many fall in one category (``key``, with its Chinese label)."""
-
-    key: str
-    label: str
-    count: int
+__all__ = ["LabelledCount", "share"]  # re-exported: callers and tests read them from here too
 
 
 @dataclass(frozen=True)
@@ -129,46 +128,6 @@ class LoanFigures:
     by_status: list[LoanStatusFigure]
 
 
-def share(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
-    """``part / whole`` as a fraction with 4 places (half up); None when ``whole`` is 0."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(_SHARE, rounding=ROUND_HALF_UP)
-
-
-def _money(value: Any) -> Decimal:
-    """A sum of money in yuan to the fen (SQLite hands back floats, PostgreSQL Decimals)."""
-    return Decimal(str(value or 0)).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def _hours(seconds: Any) -> Decimal | None:
-    """Seconds as hours with 2 places; the millisecond rounding absorbs SQLite's float noise."""
-    if seconds is None:
-        return None
-    exact = Decimal(str(round(float(seconds), 3)))
-    return (exact / 3600).quantize(_CENT, rounding=ROUND_HALF_UP)
-
-
-def _total(expression: ColumnElement[Any]) -> ColumnElement[Any]:
-    """SUM that is 0, not NULL, over no rows."""
-    return func.coalesce(func.sum(expression), 0)
-
-
-def _labelled(labels: dict[str, str], counts: dict[str, int]) -> list[LabelledCount]:
-    """Every known category in display order (zeros included), then any unexpected one."""
-    keys = list(labels) + sorted(key for key in counts if key not in labels)
-    return [LabelledCount(key, labels.get(key, key), counts.get(key, 0)) for key in keys]
-
-
-def _in_region(stmt: Select[Any], enterprise_id: Any, scope: StatsScope) -> Select[Any]:
-    """Narrow ``stmt`` to firms of the scope's region (joined only when a region is given)."""
-    if scope.region_prefix is None:
-        return stmt
-    return stmt.join(Enterprise, Enterprise.id == enterprise_id).where(
-        Enterprise.region_code.like(f"{scope.region_prefix}%")
-    )
-
-
 async def enterprise_figures(session: AsyncSession, scope: StatsScope) -> EnterpriseFigures:
     """Registered enterprises by entity type at the end of the period, and how many verified."""
     # Verified by then: an account claimed the firm (verifyEnterprise) before the period ended.
@@ -207,7 +166,7 @@ async def institution_figures(session: AsyncSession, scope: StatsScope) -> Insti
         .group_by(Institution.kind)
     )
     counts = {row[0]: row[1] for row in await session.execute(stmt)}
-    by_kind = _labelled(INSTITUTION_KIND_LABELS, counts)
+    by_kind = labelled(INSTITUTION_KIND_LABELS, counts)
     return InstitutionFigures(active=sum(c.count for c in by_kind), by_kind=by_kind)
 
 
@@ -224,7 +183,7 @@ async def product_figures(session: AsyncSession, scope: StatsScope) -> ProductFi
         .group_by(LoanProduct.product_type)
     )
     counts = {row[0]: row[1] for row in await session.execute(stmt)}
-    by_type = _labelled(PRODUCT_LABELS, counts)
+    by_type = labelled(PRODUCT_LABELS, counts)
     return ProductFigures(active=sum(c.count for c in by_type), by_type=by_type)
 
 
@@ -238,7 +197,7 @@ def _demands(scope: StatsScope, *columns: Any) -> Select[Any]:
             FinancingDemand.created_at < scope.ends_before,
         )
     )
-    return _in_region(stmt, FinancingDemand.enterprise_id, scope)
+    return in_region(stmt, FinancingDemand.enterprise_id, scope)
 
 
 async def demand_figures(session: AsyncSession, scope: StatsScope, dialect: str) -> DemandFigures:
@@ -250,24 +209,24 @@ async def demand_figures(session: AsyncSession, scope: StatsScope, dialect: str)
     stmt = _demands(
         scope,
         func.count(),
-        _total(FinancingDemand.amount),
+        total(FinancingDemand.amount),
         func.count(FinancingDemand.first_response_at),
         median_of(durations, dialect),
     )
     count, amount, answered_count, median = (await session.execute(stmt)).one()
     return DemandFigures(
         count=count,
-        total_amount=_money(amount),
+        total_amount=money(amount),
         answered=answered_count,
         answered_share=share(answered_count, count),
-        median_response_hours=_hours(median),
+        median_response_hours=hours(median),
     )
 
 
 async def application_figures(session: AsyncSession, scope: StatsScope) -> ApplicationFigures:
     """Applications made in the period by status; approved = APPROVED, DISBURSED or CLOSED."""
     statuses = list(APPLICATION_STATUS_LABELS)
-    stmt = _in_region(
+    stmt = in_region(
         select(
             func.count(),
             *(func.count(case((LoanApplication.status == s, 1))) for s in statuses),
@@ -286,7 +245,7 @@ async def application_figures(session: AsyncSession, scope: StatsScope) -> Appli
     rejected = counts[ApplicationStatus.REJECTED.value]
     return ApplicationFigures(
         count=count,
-        by_status=_labelled(APPLICATION_STATUS_LABELS, counts),
+        by_status=labelled(APPLICATION_STATUS_LABELS, counts),
         approved=approved,
         rejected=rejected,
         approval_rate=share(approved, approved + rejected),
@@ -302,17 +261,17 @@ async def loan_figures(session: AsyncSession, scope: StatsScope) -> LoanFigures:
     for status in statuses:
         per_status += [
             func.count(case((Loan.status == status, 1))),
-            _total(case((Loan.status == status, Loan.amount))),
+            total(case((Loan.status == status, Loan.amount))),
         ]
-    stmt = _in_region(
+    stmt = in_region(
         select(
             func.count(),
-            _total(Loan.amount),
+            total(Loan.amount),
             func.count(case((credit, 1))),
-            _total(case((credit, Loan.amount))),
+            total(case((credit, Loan.amount))),
             # 首贷户 are firms, not loans: a firm counts once however its first loans were split.
             func.count(distinct(case((first, Loan.enterprise_id)))),
-            _total(case((first, Loan.amount))),
+            total(case((first, Loan.amount))),
             *per_status,
         )
         .select_from(Loan)
@@ -323,20 +282,20 @@ async def loan_figures(session: AsyncSession, scope: StatsScope) -> LoanFigures:
     count, amount, credit_count, credit_amount, firsts, first_amount, *rest = (
         await session.execute(stmt)
     ).one()
-    total = _money(amount)
-    credit_total = _money(credit_amount)
+    loaned = money(amount)
+    credit_total = money(credit_amount)
     return LoanFigures(
         count=count,
-        total_amount=total,
+        total_amount=loaned,
         credit_count=credit_count,
         credit_amount=credit_total,
-        credit_share_by_amount=share(credit_total, total),
+        credit_share_by_amount=share(credit_total, loaned),
         credit_share_by_count=share(credit_count, count),
         first_time_borrowers=firsts,
-        first_time_amount=_money(first_amount),
+        first_time_amount=money(first_amount),
         by_status=[
             LoanStatusFigure(
-                status, LOAN_STATUS_LABELS[status], rest[2 * i], _money(rest[2 * i + 1])
+                status, LOAN_STATUS_LABELS[status], rest[2 * i], money(rest[2 * i + 1])
             )
             for i, status in enumerate(statuses)
         ],

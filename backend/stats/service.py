@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.clock import china_date
 from backend.db.base import utcnow
 from backend.errors import DomainError, ErrorCode
 from backend.identity.models import Role
@@ -25,6 +26,9 @@ from backend.stats.lending import (
     loan_figures,
     product_figures,
 )
+from backend.stats.objections import ObjectionFigures, objection_figures
+from backend.stats.policies import PolicyReachFigures, policy_reach_figures
+from backend.stats.quality import QualityFigures, quality_figures
 from backend.stats.scope import StatsScope, resolve_scope
 
 
@@ -39,6 +43,9 @@ class PlatformStatistics:
     demands: DemandFigures
     applications: ApplicationFigures
     loans: LoanFigures
+    policy_reach: PolicyReachFigures
+    objections: ObjectionFigures
+    data_quality: QualityFigures
     generated_at: datetime
 
 
@@ -70,12 +77,15 @@ async def platform_statistics(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> PlatformStatistics:
-    """The lending figures for a region (2/4/6-digit prefix, None for all) and a period of China
-    dates (inclusive; default the last 12 months). GOVERNMENT only; no audit row, since the
-    figures are aggregates without personal data."""
+    """The figures for a region (2/4/6-digit prefix, None for all) and a period of China dates
+    (inclusive; default the last 12 months): lending, policy reach, objections and data quality.
+    GOVERNMENT only; no audit row, since the figures are aggregates without personal data."""
     require_government(actor)  # before the arguments: others learn nothing from the answer
     scope = resolve_scope(region_code=region_code, date_from=date_from, date_to=date_to)
     dialect = await _one_snapshot(session)
+    # One "now" for the whole request: what is overdue, in force or fresh is told as of it.
+    now = utcnow()
+    today = china_date(now)
     return PlatformStatistics(
         scope=scope,
         enterprises=await enterprise_figures(session, scope),
@@ -84,5 +94,8 @@ async def platform_statistics(
         demands=await demand_figures(session, scope, dialect),
         applications=await application_figures(session, scope),
         loans=await loan_figures(session, scope),
-        generated_at=utcnow(),
+        policy_reach=await policy_reach_figures(session, scope, today),
+        objections=await objection_figures(session, scope, dialect, now),
+        data_quality=await quality_figures(session, scope, today),
+        generated_at=now,
     )

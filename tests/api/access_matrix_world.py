@@ -24,6 +24,7 @@ from backend.identity.models import Account
 from backend.inbox import service as inbox
 from backend.institutions.models import ApiToken, Institution
 from backend.lending.models import FinancingDemand, RiskAlert
+from backend.policies.models import Policy, PolicyPushJob
 from backend.runtime import Runtime
 from backend.security.tokens import API_TOKEN_PREFIX, new_token
 from tests.support.builders import (
@@ -315,6 +316,35 @@ class World:
             session.add(alert)
             await session.commit()
             return str(alert.id)
+
+    async def policy_id(self) -> str:
+        """A fresh ACTIVE policy for Linyi firms (never pushed)."""
+        serial = self.serial()
+        today = china_today()
+        async with self.runtime.sessionmaker() as session:
+            policy = Policy(
+                title=f"矩阵测试贷款贴息政策{serial}",
+                policy_type="INTEREST_SUBSIDY",
+                issuer="临沂市财政局",
+                summary="对符合条件的小微企业贷款给予贴息。",
+                body="一、支持对象：临沂市小微企业。二、标准：贴息 50%。",
+                eligibility={"fact": "region_code", "op": "within_region", "value": "3713"},
+                region_codes=["3713"],
+                valid_from=today,
+                valid_until=today + timedelta(days=365),
+            )
+            session.add(policy)
+            await session.commit()
+            return str(policy.id)
+
+    async def push_job_id(self) -> str:
+        """A finished push job of a fresh policy."""
+        policy_id = int(await self.policy_id())
+        async with self.runtime.sessionmaker() as session:
+            job = PolicyPushJob(policy_id=policy_id, status="DONE", chunk_size=1000)
+            session.add(job)
+            await session.commit()
+            return str(job.id)
 
 
 async def build_world(client: GraphQLClient, runtime: Runtime, fake: FakeProvider) -> World:

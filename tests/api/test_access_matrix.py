@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -158,6 +159,20 @@ async def _product_input(world: World, _role: str) -> dict[str, Any]:
     return {"input": product_input(name=f"矩阵发布贷{world.serial()}", code=None)}
 
 
+async def _policy_input(world: World, _role: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "title": f"矩阵测试首贷奖励{world.serial()}",
+            "policyType": "FIRST_LOAN_REWARD",
+            "issuer": "临沂市地方金融监督管理局",
+            "summary": "对首次获得贷款的小微企业给予奖励。",
+            "body": "一、奖励对象：临沂市小微企业。二、标准：首贷金额的 1%。",
+            "eligibility": {"fact": "region_code", "op": "within_region", "value": "3713"},
+            "validUntil": (china_today() + timedelta(days=30)).isoformat(),
+        }
+    }
+
+
 GRANT_INPUT = {"scopes": ["water_fee"], "purpose": "PRE_LOAN", "validDays": 30}
 
 
@@ -179,6 +194,13 @@ OPERATIONS: list[Operation] = [
     ),
     Operation("declarationCategories", "query { declarationCategories { code } }", EVERYONE),
     Operation("grantableScopes", "query { grantableScopes { code } }", EVERYONE),
+    Operation("policies", "query { policies(first: 5) { items { id } } }", EVERYONE),
+    Operation(
+        "policy",
+        "query($id: ID!) { policy(id: $id) { id } }",
+        EVERYONE,
+        _with(World.policy_id, lambda i: {"id": i}),
+    ),
     Operation("factsCatalog", "query { factsCatalog { version } }", EVERYONE),
     Operation(
         "validateRule",
@@ -250,6 +272,7 @@ OPERATIONS: list[Operation] = [
     Operation("myObjections", "query { myObjections { id } }", ENTERPRISES),
     Operation("myRepairRequests", "query { myRepairRequests { id } }", ENTERPRISES),
     Operation("myInbox", "query { myInbox { id } }", ENTERPRISES | ONLY_X),
+    Operation("policyMatches", "query { policyMatches { status } }", ENTERPRISES),
     Operation(
         "markInboxRead",
         f"mutation($ids: [ID!]!) {{ markInboxRead(ids: $ids) {{ messages {{ id }} {ERR} }} }}",
@@ -556,6 +579,38 @@ OPERATIONS: list[Operation] = [
         "platformStatistics",
         "query { platformStatistics { loans { count } } }",
         ONLY_GOVERNMENT,
+    ),
+    Operation(
+        "publishPolicy",
+        "mutation($input: PublishPolicyInput!) { publishPolicy(input: $input) "
+        f"{{ policy {{ id }} {ERR} }} }}",
+        ONLY_GOVERNMENT,
+        _policy_input,
+    ),
+    Operation(
+        "withdrawPolicy",
+        "mutation($input: WithdrawPolicyInput!) { withdrawPolicy(input: $input) "
+        f"{{ policy {{ id }} {ERR} }} }}",
+        ONLY_GOVERNMENT,
+        _with(World.policy_id, lambda i: {"input": {"policyId": i, "reason": "矩阵测试撤回"}}),
+    ),
+    Operation(
+        "pushPolicy",
+        f"mutation($id: ID!) {{ pushPolicy(policyId: $id) {{ job {{ id }} {ERR} }} }}",
+        ONLY_GOVERNMENT,
+        _with(World.policy_id, lambda i: {"id": i}),
+    ),
+    Operation(
+        "policyPushJob",
+        "query($id: ID!) { policyPushJob(id: $id) { id status } }",
+        ONLY_GOVERNMENT,
+        _with(World.push_job_id, lambda i: {"id": i}),
+    ),
+    Operation(
+        "policyPushJobs",
+        "query($id: ID!) { policyPushJobs(policyId: $id) { id } }",
+        ONLY_GOVERNMENT,
+        _with(World.policy_id, lambda i: {"id": i}),
     ),
     # --- auditors ------------------------------------------------------------------------------
     Operation("auditLog", "query { auditLog(first: 5) { items { seq } } }", frozenset({AUDITOR})),

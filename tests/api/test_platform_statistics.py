@@ -529,7 +529,7 @@ async def test_the_statement_count_does_not_grow_with_the_data(client, runtime, 
     # then the same statements answer: the session check and one per section, the median being a
     # subquery of the demands' statement; and the counts double
     assert statement_counter == statements_once
-    assert len(statements_once) == 7, statements_once
+    assert len(statements_once) == 11, statements_once
     assert twice["demands"]["count"] == 2 * once["demands"]["count"] == 10
     assert twice["loans"]["totalAmount"] == "7600000.00"
     assert twice["loans"]["firstTimeBorrowers"] == 4
