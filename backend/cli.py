@@ -47,7 +47,8 @@ async def _migrate_and_seed(settings: Settings, *, demo: bool, do_seed: bool) ->
             report = await seed(runtime, demo=demo)
             console.print(
                 f"seed: {report.providers} providers, {report.institutions} institutions, "
-                f"{report.products} products, {report.accounts} accounts, "
+                f"{report.products} products, {report.policies} policies, "
+                f"{report.accounts} accounts, "
                 f"batches {report.record_batches or '-'}"
             )
     finally:
@@ -506,6 +507,23 @@ def create_staff(
         console.print(f"[red]{getattr(exc, 'code', 'ERROR')}[/red]: {exc}")
         raise typer.Exit(1) from exc
     typer.echo(f"created {role} account {account_id}")
+
+
+@app.command("push-policy")
+def push_policy(
+    policy_id: str = typer.Argument(..., help="The policy's id."),
+    chunk_size: int = typer.Option(
+        None, min=1, max=1_000_000, help="Enterprise ids per chunk (default 50,000)."
+    ),
+    take_over: bool = typer.Option(
+        False, "--take-over", help="Run the job even if another instance's lease is still valid."
+    ),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Run a policy push job with progress: tells every qualifying firm once; resumable."""
+    from backend.policies.cli import push_policy_command
+
+    push_policy_command(_settings(database_url), policy_id, chunk_size, take_over)
 
 
 if __name__ == "__main__":  # pragma: no cover

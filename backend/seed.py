@@ -19,6 +19,7 @@ from backend.identity import service as identity
 from backend.identity.models import Account, Role
 from backend.institutions.models import Institution
 from backend.lending.product_seed import seed_products
+from backend.policies.seed import push_new_seed_policies, seed_policies
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 
@@ -35,6 +36,8 @@ class SeedReport:
     institutions: int = 0
     accounts: int = 0
     products: int = 0  # loan products published or given a new version from products.json
+    policies: int = 0  # subsidy policies created or updated from policies.json
+    pushed_policies: int = 0  # seed policies pushed to the demo firms (demo only, once)
     record_batches: dict[str, str] = field(default_factory=dict)
 
 
@@ -156,15 +159,21 @@ async def seed(runtime: Runtime, *, demo: bool, seed_dir: Path = SEED_DIR) -> Se
         raise RuntimeError("demo data is never loaded when XINRONG_ENV=production")
     report = SeedReport()
     await seed_reference(runtime, report, seed_dir)
-    # Every run, not only demo: the example catalogue of institutions and products. Not in
-    # production, where institutions are admitted by government staff after a security
-    # assessment and publish their own products (a province that has vetted the file loads it
-    # with XINRONG_SEED_PRODUCTS=1).
+    # Every run, not only demo: the example catalogue of institutions and products, and the
+    # example policies. Not in production, where institutions are admitted by government staff
+    # after a security assessment and publish their own products, and government staff publish
+    # the real policies (a province that has vetted the files loads them with
+    # XINRONG_SEED_PRODUCTS=1). Policies are loaded, never pushed, here.
     if not runtime.settings.is_production or os.environ.get("XINRONG_SEED_PRODUCTS") == "1":
         loaded = await seed_products(runtime, seed_dir)
         report.institutions += loaded.institutions
         report.products += loaded.products + loaded.versions
+        policies = await seed_policies(runtime, seed_dir)
+        report.policies += policies.created + policies.updated
     if demo:
         await seed_demo(runtime, report, seed_dir)
+        # The demo firms get their policy messages, as if staff had pushed each seed policy
+        # (once: a policy pushed before is left to incremental matching).
+        report.pushed_policies += await push_new_seed_policies(runtime)
     log.info("seeded", extra={"path": str(seed_dir)})
     return report

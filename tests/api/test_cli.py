@@ -27,6 +27,7 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "graphql_schema" / "schema.g
 EXPORT_HINT = "run `xinrong export-schema --output graphql_schema/schema.graphql`"
 
 runner = CliRunner()
+NOTHING_SEEDED = "seed: 0 providers, 0 institutions, 0 products, 0 policies, 0 accounts"
 
 
 def xinrong(*args: str, database_url: str | None = None, **env: str) -> Any:
@@ -137,11 +138,11 @@ def test_seed_demo_loads_the_demo_data_once(database_url):
     # then
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
-    assert "seed: 0 providers, 0 institutions, 0 products, 0 accounts" not in words(first.stderr)
+    assert NOTHING_SEEDED not in words(first.stderr)
     assert after_first["accounts"] == DEMO_ACCOUNTS and DEMO_ACCOUNTS >= 4
     assert after_first["ingest_batches"] == DEMO_BATCHES and DEMO_BATCHES >= 6
     assert after_first["credit_records"] > 0
-    assert "seed: 0 providers, 0 institutions, 0 products, 0 accounts" in words(second.stderr)
+    assert NOTHING_SEEDED in words(second.stderr)
     assert "replayed" in second.stderr
     assert counts(database_url) == after_first
 

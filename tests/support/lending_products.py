@@ -35,17 +35,22 @@ DEFAULT_RULE: dict[str, Any] = {
 
 _codes = itertools.count(1)
 SEED_PRODUCTS_FILE = Path(__file__).resolve().parents[2] / "seed_products" / "products.json"
+SEED_POLICIES_FILE = SEED_PRODUCTS_FILE.with_name("policies.json")
 
 
 def seed_audit_actions() -> list[tuple[str, str]]:
-    """The (action, outcome) audit rows a first seed run writes for products.json, in order:
-    each institution (``institution.seed``) followed by its products (``product.publish``).
+    """The (action, outcome) audit rows a first seed run writes for products.json and
+    policies.json, in order: each institution (``institution.seed``) followed by its products
+    (``product.publish``), then each policy (``policy.seed``).
     They come before the demo's rows (products load right after the data providers)."""
     document = json.loads(SEED_PRODUCTS_FILE.read_text(encoding="utf-8"))
     rows: list[tuple[str, str]] = []
     for institution in document["institutions"]:
         rows.append(("institution.seed", "success"))
         rows.extend([("product.publish", "success")] * len(institution["products"]))
+    # Then policies.json: one row per policy loaded.
+    policies = json.loads(SEED_POLICIES_FILE.read_text(encoding="utf-8"))["policies"]
+    rows.extend([("policy.seed", "success")] * len(policies))
     return rows
 
 
