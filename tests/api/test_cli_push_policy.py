@@ -4,13 +4,15 @@ twice, and refuses a policy that cannot be pushed with a clear message and exit 
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from backend.policies.models import Policy
+from backend.policies.models import Policy, PolicyPushJob
 from backend.runtime import Runtime
 from backend.settings import load_settings
 from tests.api.test_cli import xinrong
@@ -73,3 +75,75 @@ def test_push_policy_refuses_unknown_and_withdrawn_policies(
     policy_id = with_runtime(database_url, tmp_path, withdrawn)
     refused = xinrong("push-policy", str(policy_id), database_url=database_url)
     assert refused.exit_code == 1 and "政策已撤回" in refused.output
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+async def _kill_midway(database_url: str, tmp_path: Path, policy_id: int) -> tuple[int, int]:
+    """Start ``xinrong push-policy`` in its own process, SIGKILL it once a few chunks have
+    committed; returns (job id, messages the job had counted when it died)."""
+    runtime = Runtime.build(load_settings({"XINRONG_DATABASE_URL": database_url}, workdir=tmp_path))
+    env = {**os.environ, "XINRONG_DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "backend.cli",
+        "push-policy",
+        str(policy_id),
+        "--chunk-size",
+        "1",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(1200):  # up to a minute for the process to start and commit a chunk
+            async with runtime.sessionmaker() as session:
+                job = (
+                    await session.execute(
+                        select(PolicyPushJob).where(PolicyPushJob.policy_id == policy_id)
+                    )
+                ).scalar_one_or_none()
+            if job is not None and job.pushed_count >= 5:
+                break
+            await asyncio.sleep(0.05)
+        process.kill()
+        await process.wait()
+        async with runtime.sessionmaker() as session:
+            job = (
+                await session.execute(
+                    select(PolicyPushJob).where(PolicyPushJob.policy_id == policy_id)
+                )
+            ).scalar_one()
+            return job.id, job.pushed_count
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await runtime.close()
+
+
+async def _policy_with_many_firms(runtime: Runtime) -> tuple[int, list[int]]:
+    firms = await insert_firms(runtime, 600)
+    return (await insert_policy(runtime)).id, firms
+
+
+def test_a_push_process_killed_midway_resumes_and_tells_every_firm_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    # given 600 firms, 300 qualifying, and a push process killed (SIGKILL) mid-job
+    policy_id, firms = with_runtime(database_url, tmp_path, _policy_with_many_firms)
+    job_id, at_death = asyncio.run(_kill_midway(database_url, tmp_path, policy_id))
+    assert 5 <= at_death < 300, at_death
+    told_so_far = with_runtime(database_url, tmp_path, lambda r: messages_per_firm(r, policy_id))
+    # a chunk's messages and the job's count commit together: nothing half-written
+    assert sum(told_so_far.values()) == at_death
+    # when it is run again, taking over the dead process's lease
+    result = xinrong("push-policy", str(policy_id), "--take-over", database_url=database_url)
+    # then the same job finishes and every qualifying firm has exactly one message
+    assert result.exit_code == 0, result.output
+    assert f"job {job_id}: DONE, matched 300" in result.output
+    told = with_runtime(database_url, tmp_path, lambda r: messages_per_firm(r, policy_id))
+    assert told == {firm: 1 for i, firm in enumerate(firms) if i % 2 == 0}

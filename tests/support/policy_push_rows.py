@@ -40,23 +40,27 @@ async def insert_firms(
     (default: every other one). Returns their ids in order."""
     qualifying = qualifying or (lambda i: i % 2 == 0)
     now = utcnow()
-    ids: list[int] = []
     async with runtime.sessionmaker() as session:
-        for _i in range(count):
-            serial = next(_serial)
-            enterprise = Enterprise(
-                uscc=_uscc(region_code),
-                name=f"推送测试企业{serial}",
-                entity_type="enterprise",
-                region_code=region_code,
-                legal_rep_name="张三",
-                legal_rep_id_cipher="not-a-real-cipher",
-                legal_rep_id_hash=f"p{serial:063d}",
-                legal_rep_id_masked="371302********0000",
-            )
-            session.add(enterprise)
-            await session.flush()
-            ids.append(enterprise.id)
+        serials = [next(_serial) for _ in range(count)]
+        created = await session.execute(
+            insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
+            [
+                {
+                    "uscc": _uscc(region_code),
+                    "name": f"推送测试企业{serial}",
+                    "entity_type": "enterprise",
+                    "region_code": region_code,
+                    "legal_rep_name": "张三",
+                    "legal_rep_id_cipher": "not-a-real-cipher",
+                    "legal_rep_id_hash": f"p{serial:063d}",
+                    "legal_rep_id_masked": "371302********0000",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for serial in serials
+            ],
+        )
+        ids = list(created.scalars())
         rows = [
             {
                 "enterprise_id": enterprise_id,
