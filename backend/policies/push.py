@@ -245,8 +245,12 @@ async def _fail(
         await session.commit()
 
 
-async def _match(session: AsyncSession, job_id: int, policy: Policy, owner: str) -> tuple[int, int]:
-    """Phase 1: count the qualifying firms and note the highest id to visit; commits."""
+async def _match(
+    session: AsyncSession, job_id: int, policy: Policy, owner: str
+) -> tuple[int, int, float]:
+    """Phase 1: count the qualifying firms and note the highest id to visit; commits. Returns
+    the count, the highest id and the seconds the counting statement took."""
+    started = time.perf_counter()
     matched, highest = (
         await session.execute(
             select(func.count(), func.max(_FEATURES.c.enterprise_id)).where(
@@ -254,12 +258,13 @@ async def _match(session: AsyncSession, job_id: int, policy: Policy, owner: str)
             )
         )
     ).one()
+    seconds = time.perf_counter() - started
     counted = (int(matched), int(highest or 0))
     await _advance(
         session, job_id, owner, {"matched_count": counted[0], "upper_enterprise_id": counted[1]}
     )
     await session.commit()
-    return counted
+    return counted[0], counted[1], seconds
 
 
 async def run_job(
@@ -296,9 +301,7 @@ async def run_job(
                 return PushOutcome(job.id, job.status, job.matched_count, 0, 0.0, 0.0, refusal)
             matched, upper = job.matched_count, job.upper_enterprise_id or 0
             if matched is None:
-                started = time.perf_counter()
-                matched, upper = await _match(session, job.id, policy, owner)
-                match_seconds = time.perf_counter() - started
+                matched, upper, match_seconds = await _match(session, job.id, policy, owner)
             last, pushed = job.last_enterprise_id, job.pushed_count
             started = time.perf_counter()
             while last < upper:
