@@ -12,7 +12,7 @@ drops, its own databases. Steps:
 2. Load the registrations through the bulk path into a base database, then clone it twice
    (CREATE DATABASE … TEMPLATE) so both runs start from the same state.
 3. Bulk path: a child process does only the loading (``ingest_stream`` of the file into a fresh
-   batch) and reports its time and its peak RSS (``ru_maxrss``).
+   batch) and reports its time and its own peak RSS (``VmHWM``).
 4. Replay: the same file under the same batch id again; the row count must not move.
 5. Baseline: the rows the bulk path stored (every column but ``id``, so the same bytes the
    server has to check, index and write) are copied out, then timed as one
@@ -30,9 +30,7 @@ import asyncio
 import json
 import math
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +42,7 @@ import asyncpg
 
 from backend.clock import china_today
 from backend.settings import Settings
+from benchmarks.pg import db_url, execute, run_child, scalar, status_mb
 
 CATEGORY = "electricity_fee"
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopq"  # noqa: S105 (throwaway data)
@@ -51,30 +50,8 @@ PLAIN = "postgresql://"
 ASYNC = "postgresql+asyncpg://"
 
 
-def _db_url(admin_url: str, name: str) -> str:
-    base, _slash, _db = admin_url.rpartition("/")
-    return f"{base}/{name}"
-
-
 def _settings(url: str) -> Settings:
     return Settings(database_url=url.replace(PLAIN, ASYNC, 1), env="test", secret_key=SECRET)
-
-
-async def _admin(admin_url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _scalar(url: str, query: str, *args: Any) -> Any:
-    connection = await asyncpg.connect(url)
-    try:
-        return await connection.fetchval(query, *args)
-    finally:
-        await connection.close()
 
 
 # --- the child: only the loading, so that its peak RSS is the loader's ---------------------------
@@ -116,20 +93,14 @@ def child_main(spec: dict[str, Any]) -> None:
         profiler.dump_stats(spec["profile"])
     else:
         outcome = asyncio.run(_child_load(spec))
-    # Linux reports ru_maxrss in KiB.
-    outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries the parent's high-water mark into a child's ru_maxrss.
+    outcome["peak_mb"] = status_mb("VmHWM")
     print(json.dumps(outcome))
 
 
 def _run_child(spec: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
-    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "benchmarks.bulk_ingest", "--child", json.dumps(spec)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    outcome = json.loads(done.stdout.strip().splitlines()[-1])
+    outcome = run_child("benchmarks.bulk_ingest", spec)
     outcome["process_seconds"] = time.perf_counter() - started
     return outcome
 
@@ -265,7 +236,7 @@ def run(args: argparse.Namespace, admin_url: str) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="xinrong-bench-"))
     tag = uuid.uuid4().hex[:8]
     names = {k: f"xinrong_bench_{k}_{tag}" for k in ("base", "bulk", "copy")}
-    urls = {k: _db_url(admin_url, n) for k, n in names.items()}
+    urls = {k: db_url(admin_url, n) for k, n in names.items()}
     try:
         gen = generate(workdir, args.records, args.months, args.seed, args.order)
         print(
@@ -273,14 +244,14 @@ def run(args: argparse.Namespace, admin_url: str) -> None:
             f"enterprises ({gen['bytes'] / 1e6:,.0f} MB, {args.order}-major) in "
             f"{gen['seconds']:.1f} s ({gen['records'] / gen['seconds']:,.0f} records/s)"
         )
-        asyncio.run(_admin(admin_url, f'CREATE DATABASE "{names["base"]}"'))
+        asyncio.run(execute(admin_url, f'CREATE DATABASE "{names["base"]}"'))
         base = asyncio.run(prepare_base(urls["base"], workdir))
         print(
             f"registrations through the bulk path: {base['accepted']:,} in "
             f"{base['seconds']:.1f} s ({base['accepted'] / base['seconds']:,.0f}/s)"
         )
         asyncio.run(
-            _admin(
+            execute(
                 admin_url,
                 f'CREATE DATABASE "{names["bulk"]}" TEMPLATE "{names["base"]}"',
                 f'CREATE DATABASE "{names["copy"]}" TEMPLATE "{names["base"]}"',
@@ -296,9 +267,9 @@ def run(args: argparse.Namespace, admin_url: str) -> None:
         }
         bulk = _run_child(spec)
         count_query = "SELECT count(*) FROM credit_records WHERE category = $1"
-        stored = asyncio.run(_scalar(urls["bulk"], count_query, CATEGORY))
+        stored = asyncio.run(scalar(urls["bulk"], count_query, CATEGORY))
         replay = _run_child({**spec, "profile": None})
-        after = asyncio.run(_scalar(urls["bulk"], count_query, CATEGORY))
+        after = asyncio.run(scalar(urls["bulk"], count_query, CATEGORY))
         copy = asyncio.run(
             copy_baseline(urls["bulk"], urls["copy"], batch_id, base["provider_id"], workdir)
         )
@@ -306,7 +277,7 @@ def run(args: argparse.Namespace, admin_url: str) -> None:
     finally:
         if not args.keep:
             asyncio.run(
-                _admin(
+                execute(
                     admin_url,
                     *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names.values()),
                 )

@@ -34,7 +34,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -44,6 +43,7 @@ from typing import Any
 import asyncpg
 
 from backend.settings import Settings
+from benchmarks.pg import db_url, execute, run_child, scalar, status_mb
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopq"  # noqa: S105 (throwaway data)
 PLAIN = "postgresql://"
@@ -82,39 +82,10 @@ WHERE size_class IN ('micro', 'small')
 """
 
 
-def _db_url(admin_url: str, name: str) -> str:
-    base, _slash, _db = admin_url.rpartition("/")
-    return f"{base}/{name}"
-
-
 def _settings(url: str, **extra: Any) -> Settings:
     return Settings(
         database_url=url.replace(PLAIN, ASYNC, 1), env="test", secret_key=SECRET, **extra
     )
-
-
-def _status_mb(field: str) -> float:
-    """A memory figure of this process from /proc/self/status (VmRSS: now, VmHWM: peak), MB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        line = next(line for line in status if line.startswith(f"{field}:"))
-    return int(line.split()[1]) / 1024
-
-
-async def _execute(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(url)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _scalar(url: str, query: str, *args: Any) -> Any:
-    connection = await asyncpg.connect(url)
-    try:
-        return await connection.fetchval(query, *args)
-    finally:
-        await connection.close()
 
 
 # --- the child: only the push, so that its peak RSS is the app's --------------------------------
@@ -130,7 +101,7 @@ async def _child_push(spec: dict[str, Any]) -> dict[str, Any]:
     # before the push begins and hide the push's own memory under it.
     runtime = Runtime.build(_settings(spec["url"], password_hash_profile="fast"))  # noqa: S106
     try:
-        rss_before = _status_mb("VmRSS")
+        rss_before = status_mb("VmRSS")
         started = time.perf_counter()
         async with runtime.sessionmaker() as session:
             policy = await session.get_one(Policy, spec["policy_id"])
@@ -159,22 +130,13 @@ def child_main(spec: dict[str, Any]) -> None:
     outcome = asyncio.run(_child_push(spec))
     # Linux carries the parent's high-water mark into ru_maxrss across fork and exec (a child of
     # the 500 MB loader "peaks" at 500 MB before doing anything); VmHWM is this process's own.
-    outcome["peak_mb"] = _status_mb("VmHWM")
+    outcome["peak_mb"] = status_mb("VmHWM")
     outcome["ru_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB
     print(json.dumps(outcome))
 
 
 def _run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    done = subprocess.run(  # noqa: S603 (our own interpreter and module)
-        [sys.executable, "-m", "benchmarks.policy_push", "--child", json.dumps(spec)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the push process failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child("benchmarks.policy_push", spec)
 
 
 # --- the parent ----------------------------------------------------------------------------------
@@ -189,7 +151,7 @@ async def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
     runtime = Runtime.build(_settings(url))
     try:
         await migrate(runtime.engine)
-        present = await _scalar(url, "SELECT count(*) FROM enterprise_features")
+        present = await scalar(url, "SELECT count(*) FROM enterprise_features")
         load = None
         if present < args.enterprises:
             step, shown, started = max(1, args.enterprises // 10), [0], time.perf_counter()
@@ -219,7 +181,7 @@ async def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
         await runtime.close()
     # Earlier runs' policies, jobs and messages go, so that every run pushes to an empty inbox.
     earlier = f"SELECT id FROM policies WHERE code LIKE '{CODE_PREFIX}%'"  # noqa: S608 (constant)
-    await _execute(
+    await execute(
         url,
         f"DELETE FROM inbox_messages WHERE policy_id IN ({earlier})",  # noqa: S608
         f"DELETE FROM policy_push_jobs WHERE policy_id IN ({earlier})",  # noqa: S608
@@ -228,7 +190,7 @@ async def prepare(url: str, args: argparse.Namespace) -> dict[str, Any]:
         "VACUUM ANALYZE enterprise_features",
         "VACUUM ANALYZE inbox_messages",
     )
-    total = await _scalar(url, "SELECT count(*) FROM enterprise_features")
+    total = await scalar(url, "SELECT count(*) FROM enterprise_features")
     return {"enterprises": total, "load": load}
 
 
@@ -269,10 +231,10 @@ def run(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
     """Every step, printing as it goes; returns the summary."""
     tag = uuid.uuid4().hex[:8]
     name = args.keep_database or f"xinrong_bench_push_{tag}"
-    url = _db_url(admin_url, name)
-    exists = asyncio.run(_scalar(admin_url, "SELECT 1 FROM pg_database WHERE datname = $1", name))
+    url = db_url(admin_url, name)
+    exists = asyncio.run(scalar(admin_url, "SELECT 1 FROM pg_database WHERE datname = $1", name))
     if not exists:
-        asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
+        asyncio.run(execute(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         base = asyncio.run(prepare(url, args))
         load = base["load"]
@@ -289,13 +251,13 @@ def run(args: argparse.Namespace, admin_url: str) -> dict[str, Any]:
         spec = {"url": url, "policy_id": policy_id, "chunk_size": args.chunk_size}
         first = _run_child(spec)
         told = asyncio.run(
-            _scalar(url, "SELECT count(*) FROM inbox_messages WHERE policy_id = $1", policy_id)
+            scalar(url, "SELECT count(*) FROM inbox_messages WHERE policy_id = $1", policy_id)
         )
         hand_count, count_seconds = asyncio.run(time_hand_count(url))
         second = _run_child(spec)
     finally:
         if not args.keep_database:
-            asyncio.run(_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     summary = {
         "enterprises": base["enterprises"],
         "matched": first["matched"],

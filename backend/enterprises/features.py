@@ -104,6 +104,29 @@ def _column_value(value: Any) -> Any:
     return Decimal(str(value)) if isinstance(value, float) else value
 
 
+def feature_values(
+    computed: ComputedFacts,
+    result: Evaluation,
+    by_category: dict[str, list[dict[str, Any]]],
+    today: date,
+) -> dict[str, Any]:
+    """The ``enterprise_features`` columns of one enterprise (all but its id and
+    ``computed_at``): every fact in its typed column, the score and grade, the evaluation."""
+    facts = {**computed.values, "credit_score": result.score, "credit_grade": result.grade}
+    return {
+        **{name: _column_value(facts.get(name)) for name in FACT_COLUMNS},
+        "declared_facts": sorted(computed.declared),
+        "evaluation": {
+            "score": result.score,
+            "grade": result.grade,
+            "version": result.version,
+            "as_of": today.isoformat(),
+            **risk.arrears_markers(by_category, today),
+        },
+        "scorecard_version": result.version,
+    }
+
+
 async def refresh_features(
     session: AsyncSession, enterprise_ids: Iterable[int], today: date | None = None
 ) -> int:
@@ -145,20 +168,10 @@ async def refresh_features(
                 today,
                 has_platform_loan=enterprise_id in borrowers,
             )
-            facts = {**computed.values, "credit_score": result.score, "credit_grade": result.grade}
             values.append(
                 {
                     "enterprise_id": enterprise_id,
-                    **{name: _column_value(facts.get(name)) for name in FACT_COLUMNS},
-                    "declared_facts": sorted(computed.declared),
-                    "evaluation": {
-                        "score": result.score,
-                        "grade": result.grade,
-                        "version": result.version,
-                        "as_of": today.isoformat(),
-                        **risk.arrears_markers(records.get(enterprise_id, {}), today),
-                    },
-                    "scorecard_version": result.version,
+                    **feature_values(computed, result, records.get(enterprise_id, {}), today),
                     "computed_at": now,
                 }
             )

@@ -16,31 +16,15 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import china_today
 from backend.enterprises.models import EnterpriseFeatures
-from backend.policies.models import Policy, PolicyStatus
 from backend.policies.push import tell_firms
+from backend.policies.targeting import policies_in_force
 from matching.rules import RuleError
 
 log = logging.getLogger("xinrong.policies.incremental")
-
-
-async def live_policies(session: AsyncSession, today: date) -> list[Policy]:
-    """Policies firms are told of today: ACTIVE, valid today, pushed at least once."""
-    rows = await session.execute(
-        select(Policy)
-        .where(
-            Policy.status == PolicyStatus.ACTIVE.value,
-            Policy.valid_from <= today,
-            Policy.valid_until >= today,
-            Policy.pushed_at.is_not(None),
-        )
-        .order_by(Policy.id)
-    )
-    return list(rows.scalars())
 
 
 async def tell_changed(
@@ -53,7 +37,7 @@ async def tell_changed(
         return 0
     told = 0
     chosen = EnterpriseFeatures.__table__.c.enterprise_id.in_(ids)
-    for policy in await live_policies(session, today or china_today()):
+    for policy in await policies_in_force(session, today or china_today(), pushed_only=True):
         try:
             told += await tell_firms(session, policy, chosen)
         except RuleError:

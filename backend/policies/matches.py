@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import china_today
@@ -32,7 +31,8 @@ from backend.lending.matches import (
     missing_reason,
     unmet_condition,
 )
-from backend.policies.models import Policy, PolicyStatus
+from backend.policies.models import Policy
+from backend.policies.targeting import policies_in_force
 from backend.rules import sentence
 from backend.security.actor import Actor
 from matching.facts import CATALOG
@@ -105,22 +105,6 @@ def match_policy(policy: Policy, facts: dict[str, Any], region_code: str | None)
     )
 
 
-async def policies_in_force(session: AsyncSession) -> list[Policy]:
-    """The ACTIVE policies valid today, newest first."""
-    today = china_today()
-    rows = await session.execute(
-        select(Policy)
-        .where(
-            Policy.status == PolicyStatus.ACTIVE.value,
-            Policy.valid_from <= today,
-            Policy.valid_until >= today,
-        )
-        .order_by(Policy.id.desc())
-        .limit(MAX_POLICIES)
-    )
-    return list(rows.scalars())
-
-
 def _order(match: PolicyMatch) -> tuple[int, int, float, int]:
     group = {Status.ELIGIBLE: 0, Status.UNKNOWN: 1, Status.INELIGIBLE: 2}[match.status]
     if match.status is Status.UNKNOWN:
@@ -142,7 +126,7 @@ async def policy_matches(
     enterprise, facts = await firm_with_facts(session, enterprise_id)
     answers = [
         match_policy(policy, facts, enterprise.region_code)
-        for policy in await policies_in_force(session)
+        for policy in await policies_in_force(session, china_today(), limit=MAX_POLICIES)
     ]
     if not include_ineligible:
         answers = [a for a in answers if a.status is not Status.INELIGIBLE]

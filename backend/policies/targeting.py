@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from backend.enterprises.models import EnterpriseFeatures
@@ -51,3 +52,21 @@ def is_live(policy: Policy, today: date) -> bool:
         and policy.valid_from <= today <= policy.valid_until
         and policy.pushed_at is not None
     )
+
+
+async def policies_in_force(
+    session: AsyncSession, today: date, *, pushed_only: bool = False, limit: int | None = None
+) -> list[Policy]:
+    """The ACTIVE policies valid on ``today``, newest first; ``pushed_only`` keeps the live
+    ones (pushed at least once: those firms are told of when their features change)."""
+    query = select(Policy).where(
+        Policy.status == PolicyStatus.ACTIVE.value,
+        Policy.valid_from <= today,
+        Policy.valid_until >= today,
+    )
+    if pushed_only:
+        query = query.where(Policy.pushed_at.is_not(None))
+    query = query.order_by(Policy.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list((await session.execute(query)).scalars())

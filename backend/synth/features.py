@@ -42,12 +42,11 @@ from backend.credit.registration import ID_NUMBER_CONTEXT
 from backend.credit.sharing_list import CategorySpec, load_sharing_list
 from backend.credit.validation import CleanRecord, validate_record
 from backend.db.base import utcnow
-from backend.enterprises.features import FACT_COLUMNS, facts_and_evaluation
+from backend.enterprises.features import FACT_COLUMNS, facts_and_evaluation, feature_values
 from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.errors import DomainError
 from backend.identity.masking import mask_id_number
 from backend.identity.uscc import parse_uscc
-from backend.lending import risk
 from backend.policies.incremental import tell_changed
 from backend.runtime import Runtime
 from backend.security.keyring import KeyRing
@@ -109,11 +108,6 @@ def generate(
         ]
 
 
-def _column_value(value: Any) -> Any:
-    # Exactly refresh_features' conversion of a fact to its column.
-    return Decimal(str(value)) if isinstance(value, float) else value
-
-
 def _enterprise(keyring: KeyRing, registration: CleanRecord) -> Enterprise:
     """The enterprise a registration record creates, as ``apply_registration`` fills it."""
     fields = registration.fields
@@ -162,19 +156,7 @@ def prepare(
         return None
     enterprise = _enterprise(keyring, registration)
     computed, result = facts_and_evaluation(enterprise, visible, None, today)
-    facts = {**computed.values, "credit_score": result.score, "credit_grade": result.grade}
-    features = {
-        **{name: _column_value(facts.get(name)) for name in FACT_COLUMNS},
-        "declared_facts": sorted(computed.declared),
-        "evaluation": {
-            "score": result.score,
-            "grade": result.grade,
-            "version": result.version,
-            "as_of": today.isoformat(),
-            **risk.arrears_markers(visible, today),
-        },
-        "scorecard_version": result.version,
-    }
+    features = feature_values(computed, result, visible, today)
     return (
         enterprise.uscc,
         tuple(getattr(enterprise, name) for name in ENTERPRISE_COLUMNS),
