@@ -189,15 +189,17 @@ def ours(
 ) -> tuple[int, int]:
     """productMatches for one firm: answers, ranking with explanations, a page of the rest."""
     statuses = rule_set.statuses(facts)
-    eligible = [ids[i] for i, status in enumerate(statuses) if status is Status.ELIGIBLE]
+    # (a local: reading an enum member off its class costs ~0.2 µs per access on Python 3.11)
+    yes = Status.ELIGIBLE
+    eligible = [ids[i] for i, status in enumerate(statuses) if status is yes]
     ranked = rank(index, facts=facts, demand=DEMAND, only=eligible, limit=PAGE)
     explained = 0
     for i, status in enumerate(statuses):
-        if status is Status.ELIGIBLE:
+        if status is yes:
             continue
         result = evaluate(rules[i], facts)
         explained += len([r.message for r in result.unmet]) + len(result.missing_facts)
-        near_miss(rules[i], facts)
+        near_miss(rules[i], facts, evaluated=result)
         if explained >= PAGE:
             break
     return len(ranked), explained

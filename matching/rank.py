@@ -22,21 +22,40 @@ Every component carries a Chinese explanation with its numbers. Order: score des
 product id ascending, so equal scores always come out the same way.
 
 Speed: ``prepare`` does all the work that depends on the products alone (BM25 index, name/tag
-index, rate components, formatted ranges, grouping of products that share an amount range, term
-range, region list or target grade). A ``rank`` call cuts the purpose into words once, builds one
-component per distinct group (for text: per distinct shared words and figures in hundredths) and
-shares these immutable components between products; scores are whole hundredths, so ties are
-exact. ``only`` ranks a subset (the eligible products) against the same index; ``limit`` builds
-results for the first products only.
+index, rate components, grouping of products that share an amount range, term range, region list
+or target grade). A ``rank`` call values each group once and adds every ranked product's points
+in whole hundredths, so ties are exact. With a ``limit`` it settles the page by branch and bound
+(``matching.rank_page``): every component but text relevance is exact and cheap; text relevance
+is estimated from the raw BM25 within proven margins (``matching.rank_text``), so only the
+products whose best case could reach the page get their name/tag similarity, the dear part,
+computed. The page is the one full scoring gives (``prune=False`` scores everything; a unit test
+compares the two). Sentences are written for the returned products only, one per distinct figure.
+``only`` ranks a subset (the eligible products) against the same index.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from operator import add
+from typing import Any, Generic, TypeVar
 
+from matching.rank_components import (
+    AmountRange,
+    Component,
+    amount_fit,
+    approval_likelihood,
+    cents,
+    component,
+    firm_region,
+    money,
+    neutral_fit,
+    rate_component,
+    region_prefix,
+    regional_focus,
+    term_fit,
+)
 from matching.rank_config import (
     COMPONENTS,
     DEFAULT_PATH,
@@ -46,7 +65,9 @@ from matching.rank_config import (
     load_config,
     parse_config,
 )
-from matching.text import NameTagMatcher, TextIndex, tokenize
+from matching.rank_page import OtherPoints, settle_page
+from matching.rank_text import TextColumn
+from matching.text import NameTagMatcher, TextIndex
 
 __all__ = [
     "COMPONENTS",
@@ -65,12 +86,7 @@ __all__ = [
     "rank",
 ]
 
-_LEVEL_NAMES = {"county": "区县", "city": "市", "province": "省"}
-_WAN = Decimal(10000)
-_SHOWN_PURPOSE = 20  # characters of the purpose quoted in an explanation
-_SHOWN_TERMS = 3  # shared keywords named in an explanation
 K = TypeVar("K", bound=Hashable)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -107,18 +123,6 @@ class DemandView:
     purpose: str
 
 
-@dataclass(frozen=True)
-class Component:
-    """One scored component: ``points = weight × value`` with the reason in Chinese."""
-
-    name: str
-    label: str
-    weight: float
-    value: float
-    points: float
-    explanation: str
-
-
 @dataclass(frozen=True, init=False)
 class RankedProduct:
     """A product with its score (0..100) and every component behind it, in ``COMPONENTS`` order."""
@@ -141,43 +145,10 @@ class RankedProduct:
 
     def component(self, name: str) -> Component:
         """The component called ``name``."""
-        for component in self.components:
-            if component.name == name:
-                return component
+        for part in self.components:
+            if part.name == name:
+                return part
         raise KeyError(name)
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal without exponent or trailing zeros, to at most four places."""
-    text = format(Decimal(value).quantize(Decimal("0.0001")).normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
-def _money(amount: Decimal) -> str:
-    """Yuan as people write it: 3000000 → 300万元, 5000 → 5000元."""
-    return f"{_plain(amount / _WAN)}万元" if abs(amount) >= _WAN else f"{_plain(amount)}元"
-
-
-def _money_range(low: Decimal, high: Decimal) -> str:
-    """An amount range: 10万–500万元."""
-    if low == high:
-        return _money(low)
-    if abs(low) >= _WAN and abs(high) >= _WAN:
-        return f"{_plain(low / _WAN)}万–{_plain(high / _WAN)}万元"
-    return f"{_money(low)}–{_money(high)}"
-
-
-def _percent(rate: Decimal | float) -> str:
-    """A fractional rate in per cent: 0.0435 → 4.35%."""
-    return f"{_plain(Decimal(str(rate)) * 100)}%"
-
-
-def _region_prefix(code: str) -> str:
-    """A product region as a match prefix: "370000" → "37", "371300" → "3713"."""
-    code = code.strip()
-    while len(code) > 2 and code.endswith("00"):
-        code = code[:-2]
-    return code
 
 
 def _group(keys: Iterable[K]) -> tuple[list[K], list[int]]:
@@ -201,6 +172,7 @@ class RankingIndex:
         if len(set(ids)) != len(ids):
             raise ValueError("product ids must be unique")
         self.ids = ids
+        self._position = {product_id: position for position, product_id in enumerate(ids)}
         self.text = TextIndex(
             {p.id: " ".join((p.name, p.description, *p.tags)) for p in self.products},
             k1=config.bm25_k1,
@@ -209,20 +181,26 @@ class RankingIndex:
         self.names = NameTagMatcher(
             [(p.name, p.tags) for p in self.products], cutoff=config.name_tag_cutoff
         )
-        self._amount_keys, self._amount_group = _group(
+        amount_keys, self._amount_group = _group(
             (p.min_amount, p.max_amount) for p in self.products
         )
-        self._amount_texts = [
-            (_money_range(low, high), _money(low), _money(high)) for low, high in self._amount_keys
-        ]
+        self._amount_keys = [AmountRange.of(low, high) for low, high in amount_keys]
         self._term_keys, self._term_group = _group(
             (p.min_term_months, p.max_term_months) for p in self.products
         )
         self._region_keys, self._region_group = _group(
-            tuple(dict.fromkeys(filter(None, map(_region_prefix, p.region_codes))))
+            tuple(dict.fromkeys(filter(None, map(region_prefix, p.region_codes))))
             for p in self.products
         )
         self._target_keys, self._target_group = _group(p.target_grade for p in self.products)
+        # Pairs of groups, so a product's points without text take three lookups: the demand's
+        # (amount, term), the firm's (region, grade) and its rate.
+        self._demand_keys, self._demand_group = _group(
+            zip(self._amount_group, self._term_group, strict=True)
+        )
+        self._firm_keys, self._firm_group = _group(
+            zip(self._region_group, self._target_group, strict=True)
+        )
         self._rates: dict[float, tuple[list[Component], list[int]]] = {}
         self._rate_column(config.weights.scaled()["rate"])
 
@@ -230,21 +208,24 @@ class RankingIndex:
         """Every product's rate component and its points in hundredths (kept per weight)."""
         column = self._rates.get(weight)
         if column is None:
-            config = self.config
-            floor, ceiling = config.rate_floor, config.rate_ceiling
-            span = f"{_percent(floor)}–{_percent(ceiling)}"
-            components = []
-            for product in self.products:
-                low, high = product.min_annual_rate, product.max_annual_rate
-                shown = _percent(low) if low == high else f"{_percent(low)}–{_percent(high)}"
-                value = min(1.0, max(0.0, 1.0 - (float(low) - floor) / (ceiling - floor)))
-                text = (
-                    f"产品年利率{shown}，最低年利率{_percent(low)}对照参考区间{span}"
-                    f"计{value:.2f}，利率越低越高"
-                )
-                components.append(_component(config, "rate", weight, value, text))
-            column = self._rates[weight] = (components, _cents(components))
+            components = [
+                rate_component(self.config, weight, p.min_annual_rate, p.max_annual_rate)
+                for p in self.products
+            ]
+            points = [round(made.points * 100) for made in components]
+            column = self._rates[weight] = (components, points)
         return column
+
+    def _positions(self, only: Collection[str] | None) -> list[int]:
+        """The positions of the products to rank, ascending (so in id order), once each."""
+        if only is None:
+            return list(range(len(self.ids)))
+        # (ids the index does not hold are left out)
+        positions = [p for p in map(self._position.get, only) if p is not None]
+        positions.sort()  # cheap when ``only`` comes in id order, as eligible products do
+        if len(set(positions)) != len(positions):
+            positions = sorted(set(positions))
+        return positions
 
 
 def prepare(
@@ -254,211 +235,97 @@ def prepare(
     return RankingIndex(products, config or load_config())
 
 
-def _component(
-    config: RankingConfig, name: str, weight: float, value: float, explanation: str
-) -> Component:
-    """A component with its value clamped to 0..1 and its points rounded to two places."""
-    value = min(1.0, max(0.0, round(value, 4)))
-    return Component(
-        name=name,
-        label=config.labels[name],
-        weight=weight,
-        value=value,
-        points=round(weight * value, 2),
-        explanation=explanation,
-    )
+class _Family(Generic[K]):
+    """One component per distinct product figure: points for every group at once, sentences
+    only for the groups asked about."""
 
-
-def _cents(components: Iterable[Component]) -> list[int]:
-    """Points in hundredths, so that scores add up and tie exactly."""
-    return [round(component.points * 100) for component in components]
-
-
-def _pick(column: Sequence[T], positions: list[int] | None) -> Sequence[T]:
-    """The column's entries at ``positions`` (all of them when None)."""
-    return column if positions is None else [column[i] for i in positions]
-
-
-def _spread(
-    per_group: list[Component], groups: list[int], positions: list[int] | None
-) -> tuple[list[Component], list[int]]:
-    """Components and their points in hundredths per product, from one component per group."""
-    chosen = _pick(groups, positions)
-    cents = _cents(per_group)
-    return list(map(per_group.__getitem__, chosen)), list(map(cents.__getitem__, chosen))
-
-
-def _amount_components(
-    index: RankingIndex, weight: float, demand: DemandView | None
-) -> list[Component]:
-    """amount_fit per distinct amount range."""
-    config = index.config
-    if demand is None:
-        neutral = config.neutral_value
-        text = f"未填写融资需求，额度匹配按中性值{neutral:g}计"
-        return [_component(config, "amount_fit", weight, neutral, text)] * len(index._amount_keys)
-    wanted, shown = demand.amount, _money(demand.amount)
-    result = []
-    for (low, high), (span, low_text, high_text) in zip(
-        index._amount_keys, index._amount_texts, strict=True
-    ):
-        if low <= wanted <= high:
-            value, text = 1.0, f"需求金额{shown}在产品额度{span}之内"
-        elif wanted > high:
-            value = float(high / wanted) if wanted > 0 else 0.0
-            text = f"需求金额{shown}高于产品最高额度{high_text}，匹配度{value:.2f}"
-        else:
-            value = float(wanted / low) if low > 0 else 0.0
-            text = f"需求金额{shown}低于产品最低额度{low_text}，匹配度{value:.2f}"
-        result.append(_component(config, "amount_fit", weight, value, text))
-    return result
-
-
-def _term_components(
-    index: RankingIndex, weight: float, demand: DemandView | None
-) -> list[Component]:
-    """term_fit per distinct term range."""
-    config = index.config
-    if demand is None:
-        neutral = config.neutral_value
-        text = f"未填写融资需求，期限匹配按中性值{neutral:g}计"
-        return [_component(config, "term_fit", weight, neutral, text)] * len(index._term_keys)
-    wanted = demand.term_months
-    result = []
-    for low, high in index._term_keys:
-        if low <= wanted <= high:
-            span = f"{low}个月" if low == high else f"{low}–{high}个月"
-            value, text = 1.0, f"需求期限{wanted}个月在产品期限{span}之内"
-        elif wanted > high:
-            value = high / wanted if wanted > 0 else 0.0
-            text = f"需求期限{wanted}个月长于产品最长期限{high}个月，匹配度{value:.2f}"
-        else:
-            value = wanted / low if low > 0 else 0.0
-            text = f"需求期限{wanted}个月短于产品最短期限{low}个月，匹配度{value:.2f}"
-        result.append(_component(config, "term_fit", weight, value, text))
-    return result
-
-
-def _region_components(
-    index: RankingIndex, weight: float, facts: Mapping[str, Any]
-) -> list[Component]:
-    """regional_focus per distinct list of served regions."""
-    config = index.config
-    values = config.region_values
-    code = facts.get("region_code")
-    code = code.strip() if isinstance(code, str) else ""
-    result = []
-    for regions in index._region_keys:
-        if not regions:
-            value = values["nationwide"]
-            text = "产品面向全国，未专门服务企业所在地区"
-            if not code:
-                text = f"企业所在地区未知，全国性产品按{value:g}计"
-        elif not code:
-            value = values["outside"]
-            text = "企业所在地区未知，无法确认是否在产品服务地区内"
-        else:
-            matched = [prefix for prefix in regions if code.startswith(prefix)]
-            if matched:
-                prefix = max(matched, key=len)
-                level = "province" if len(prefix) <= 2 else "city" if len(prefix) <= 4 else "county"
-                value = values[level]
-                text = f"产品服务地区覆盖企业所在{_LEVEL_NAMES[level]}（{prefix}）"
-            else:
-                value = values["outside"]
-                served = "、".join(regions[:5]) + ("等" if len(regions) > 5 else "")
-                text = f"产品服务地区（{served}）不含企业所在地（{code}）"
-        result.append(_component(config, "regional_focus", weight, value, text))
-    return result
-
-
-def _approval_components(
-    index: RankingIndex, weight: float, facts: Mapping[str, Any]
-) -> list[Component]:
-    """approval_likelihood per distinct target grade."""
-    config = index.config
-    order = {grade: step for step, grade in enumerate(config.grade_order)}
-    grade = facts.get("credit_grade")
-    result = []
-    for target in index._target_keys:
-        if target not in order:
-            value = config.neutral_value
-            text = f"产品未设目标信用等级，获批可能按中性值{value:g}计"
-        elif grade not in order:
-            value = config.neutral_value
-            text = f"企业信用等级未知，获批可能按中性值{value:g}计"
-        else:
-            below = order[grade] - order[target]
-            if below <= 0:
-                value, text = config.at_or_above, f"企业信用等级{grade}不低于产品目标等级{target}"
-            elif below == 1:
-                value, text = config.one_below, f"企业信用等级{grade}比产品目标等级{target}低一级"
-            else:
-                value = config.further_below
-                text = f"企业信用等级{grade}比产品目标等级{target}低{below}级"
-        result.append(_component(config, "approval_likelihood", weight, value, text))
-    return result
-
-
-def _text_component(
-    config: RankingConfig, weight: float, bm25: int, fuzzy: int, shared: list[str], shown: str
-) -> Component:
-    """text_relevance from BM25 (relative, in hundredths), name/tag similarity and shared words."""
-    value = (config.bm25_share * bm25 + config.name_tag_share * fuzzy) / 100.0
-    parts = []
-    if shared:
-        parts.append(
-            f"与产品名称、介绍或标签有共同关键词“{'、'.join(shared[:_SHOWN_TERMS])}”"
-            f"（关键词匹配度{bm25 / 100:.2f}）"
+    def __init__(
+        self,
+        config: RankingConfig,
+        name: str,
+        weight: float,
+        keys: Sequence[K],
+        fit: Callable[[K, bool], tuple[float, str]],
+    ) -> None:
+        self._config, self._name, self._weight, self._keys, self._fit = (
+            config,
+            name,
+            weight,
+            keys,
+            fit,
         )
-    if fuzzy:
-        parts.append(f"与产品名称或标签相似度{fuzzy / 100:.2f}")
-    if round(value, 4) > 0.0:
-        text = f"融资用途与产品相关度{value:.2f}：{'；'.join(parts)}"
-    elif shared:
-        text = f"融资用途与产品仅有常见词“{'、'.join(shared[:_SHOWN_TERMS])}”相同，相关度不足0.01"
-    else:
-        text = f"融资用途“{shown}”与产品名称、介绍和标签无共同关键词"
-    return _component(config, "text_relevance", weight, value, text)
+        self.cents = [cents(weight, fit(key, False)[0]) for key in keys]
+
+    def components(self, groups: Sequence[int], of: Sequence[int]) -> list[Component]:
+        """The components of the products at positions ``of`` (``groups``: group by position),
+        one per group they fall in, with its sentence."""
+        chosen = list(map(groups.__getitem__, of))
+        config, name, weight, keys, fit = (
+            self._config,
+            self._name,
+            self._weight,
+            self._keys,
+            self._fit,
+        )
+        made = {
+            group: component(config, name, weight, *fit(keys[group], True))
+            for group in dict.fromkeys(chosen)
+        }
+        return list(map(made.__getitem__, chosen))
 
 
-def _text_column(
-    index: RankingIndex, weight: float, demand: DemandView | None, positions: list[int] | None
-) -> tuple[list[Component], list[int]]:
-    """text_relevance and its hundredths per ranked product.
-
-    BM25 (over the best of the ranked products) and the name/tag similarity are taken in
-    hundredths, so products with the same figures and shared words share one component.
-    """
+def _families(
+    index: RankingIndex,
+    scaled: Mapping[str, float],
+    facts: Mapping[str, Any],
+    demand: DemandView | None,
+) -> tuple[
+    _Family[AmountRange],
+    _Family[tuple[int, int]],
+    _Family[tuple[str, ...]],
+    _Family[str | None],
+]:
+    """amount_fit, term_fit, regional_focus and approval_likelihood for this firm and demand."""
     config = index.config
-    count = len(index.products) if positions is None else len(positions)
-    purpose = demand.purpose.strip() if demand is not None else ""
-    if not purpose:
-        text = "未填写融资需求，无法判断用途相关度" if demand is None else "融资需求未写明用途"
-        flat = [_component(config, "text_relevance", weight, 0.0, text)]
-        return flat * count, _cents(flat) * count
-    shown = purpose if len(purpose) <= _SHOWN_PURPOSE else purpose[:_SHOWN_PURPOSE] + "…"
-    terms, raw, masks = index.text.matches(tokenize(purpose))
-    similar = index.names.similarities(purpose)
-    if positions is not None:
-        raw, masks = [raw[i] for i in positions], [masks[i] for i in positions]
-        similar = {slot: similar[i] for slot, i in enumerate(positions) if i in similar}
-    best = max(raw, default=0.0)
-    scale = 100.0 / best if best > 0.0 else 0.0
-    # A key per product: shared-word mask, BM25 and similarity in hundredths; 0 = unrelated.
-    keys = [
-        mask << 14 | int(score * scale + 0.5) << 7 if mask else 0
-        for score, mask in zip(raw, masks, strict=True)
-    ]
-    for slot, value in similar.items():
-        keys[slot] |= int(value * 100.0 + 0.5)
-    made: dict[int, Component] = {}
-    for key in set(keys):
-        mask, bm25, similarity = key >> 14, key >> 7 & 127, key & 127
-        shared = [term for bit, term in enumerate(terms) if mask >> bit & 1]
-        made[key] = _text_component(config, weight, bm25, similarity, shared, shown)
-    made_cents = dict(zip(made, _cents(made.values()), strict=True))
-    return list(map(made.__getitem__, keys)), list(map(made_cents.__getitem__, keys))
+    if demand is None:
+        amount_neutral, term_neutral = neutral_fit(config, "额度"), neutral_fit(config, "期限")
+
+        def amount(key: AmountRange, explain: bool) -> tuple[float, str]:
+            return amount_neutral
+
+        def term(key: tuple[int, int], explain: bool) -> tuple[float, str]:
+            return term_neutral
+
+    else:
+        wanted_amount, wanted_term = demand.amount, demand.term_months
+        shown = money(wanted_amount)
+
+        def amount(key: AmountRange, explain: bool) -> tuple[float, str]:
+            return amount_fit(key, wanted_amount, explain=shown if explain else None)
+
+        def term(key: tuple[int, int], explain: bool) -> tuple[float, str]:
+            return term_fit(key[0], key[1], wanted_term, explain=explain)
+
+    code, values, grade = firm_region(facts), config.region_values, facts.get("credit_grade")
+
+    def region(key: tuple[str, ...], explain: bool) -> tuple[float, str]:
+        return regional_focus(key, code, values, explain=explain)
+
+    def approval(key: str | None, explain: bool) -> tuple[float, str]:
+        return approval_likelihood(config, key, grade)
+
+    return (
+        _Family(config, "amount_fit", scaled["amount_fit"], index._amount_keys, amount),
+        _Family(config, "term_fit", scaled["term_fit"], index._term_keys, term),
+        _Family(config, "regional_focus", scaled["regional_focus"], index._region_keys, region),
+        _Family(
+            config,
+            "approval_likelihood",
+            scaled["approval_likelihood"],
+            index._target_keys,
+            approval,
+        ),
+    )
 
 
 def rank(
@@ -469,50 +336,66 @@ def rank(
     weights: Weights | None = None,
     only: Collection[str] | None = None,
     limit: int | None = None,
+    prune: bool = True,
 ) -> list[RankedProduct]:
     """Score the index's products for one enterprise (its rule facts) and optional demand.
 
     ``only`` restricts the result to those product ids (e.g. the eligible ones); BM25 statistics
-    still come from the whole product set. ``limit`` keeps the first results only (every product
-    is still scored). Order: score descending, then product id ascending.
+    still come from the whole product set. ``limit`` keeps the first results only (the others
+    are bounded, not fully scored, unless ``prune`` is False: the result is the same). Order:
+    score descending, then product id ascending.
     """
-    scaled = (weights or index.config.weights).scaled()
-    positions = None
-    if only is not None:
-        wanted = set(only)
-        positions = [i for i, product_id in enumerate(index.ids) if product_id in wanted]
-    rate, rate_cents = index._rate_column(scaled["rate"])
-    columns = (
-        _spread(
-            _amount_components(index, scaled["amount_fit"], demand), index._amount_group, positions
-        ),
-        _spread(_term_components(index, scaled["term_fit"], demand), index._term_group, positions),
-        (_pick(rate, positions), _pick(rate_cents, positions)),
-        _text_column(index, scaled["text_relevance"], demand, positions),
-        _spread(
-            _region_components(index, scaled["regional_focus"], facts),
-            index._region_group,
-            positions,
-        ),
-        _spread(
-            _approval_components(index, scaled["approval_likelihood"], facts),
-            index._target_group,
-            positions,
-        ),
-    )
+    config = index.config
+    scaled = (weights or config.weights).scaled()
+    positions = index._positions(only)
+    count = len(positions)
+    size = count if limit is None else max(0, min(limit, count))
+    if size == 0:
+        return []
+    amount, term, region, approval = _families(index, scaled, facts, demand)
+    rates, rate_points = index._rate_column(scaled["rate"])
     # Whole hundredths: equal scores are exactly equal, and the points shown add up to the score.
-    totals = [sum(cents) for cents in zip(*(cents for _, cents in columns), strict=True)]
-    # Products are sorted by id and the sort is stable (in reverse too), so ties stay in id order.
-    order = sorted(range(len(totals)), key=totals.__getitem__, reverse=True)
-    if limit is not None:
-        order = order[: max(limit, 0)]
-    products = _pick(index.products, positions)
-    rows = zip(*(map(components.__getitem__, order) for components, _ in columns), strict=True)
+    a, t, r, q = amount.cents, term.cents, region.cents, approval.cents
+    points = OtherPoints(
+        [a[i] + t[j] for i, j in index._demand_keys],
+        index._demand_group,
+        [r[i] + q[j] for i, j in index._firm_keys],
+        index._firm_group,
+        rate_points,
+    )
+    bounded = prune and size < count
+    text = TextColumn(
+        index.text,
+        index.names,
+        config,
+        scaled["text_relevance"],
+        None if demand is None else demand.purpose,
+        positions,
+        every=not bounded,
+    )
+    if bounded:
+        returned, totals = settle_page(positions, points, text, size)
+    else:
+        every = list(map(add, points.each(positions), text.every_cents(positions)))
+        # Positions ascend with product id and the sort is stable (in reverse too): ties stay
+        # in id order.
+        order = sorted(range(count), key=every.__getitem__, reverse=True)[:size]
+        returned = list(map(positions.__getitem__, order))
+        totals = list(map(every.__getitem__, order))
+    # Sentences for the returned products only, one per distinct figure.
     return list(
         map(
             RankedProduct,
-            map(products.__getitem__, order),
-            [totals[i] / 100 for i in order],
-            rows,
+            map(index.products.__getitem__, returned),
+            [total / 100 for total in totals],
+            zip(
+                amount.components(index._amount_group, returned),
+                term.components(index._term_group, returned),
+                map(rates.__getitem__, returned),
+                text.components(returned),
+                region.components(index._region_group, returned),
+                approval.components(index._target_group, returned),
+                strict=True,
+            ),
         )
     )

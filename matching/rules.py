@@ -327,16 +327,17 @@ class RuleResult:
         return tuple(dict.fromkeys(missing))
 
 
-def _truth(node: Node, outcomes: Mapping[int, bool | None]) -> bool | None:
+def kleene_truth(node: Node, outcomes: Mapping[int, bool | None]) -> bool | None:
+    """A node's three-valued truth from its leaves' outcomes (by leaf index)."""
     if isinstance(node, Condition):
         return outcomes[id(node)]
     if isinstance(node, Negation):
-        inner = _truth(node.child, outcomes)
+        inner = kleene_truth(node.child, outcomes)
         return None if inner is None else not inner
     decisive = node.kind == "any"  # True decides an any, False decides an all
     unknown = False
     for child in node.children:
-        value = _truth(child, outcomes)
+        value = kleene_truth(child, outcomes)
         if value is decisive:
             return decisive
         unknown = unknown or value is None
@@ -352,13 +353,13 @@ def _blame(node: Node, want: bool, outcomes: Mapping[int, bool | None], into: se
     if isinstance(node, Negation):
         _blame(node.child, not want, outcomes, into)
         return
-    if _truth(node, outcomes) is not (not want):
+    if kleene_truth(node, outcomes) is not (not want):
         return
     # An all that should hold (or an any that should fail) is spoilt by each child that is
     # wrong; an any that should hold (or an all that should fail) by all of its children.
     only_wrong = (node.kind == "all") == want
     for child in node.children:
-        if not only_wrong or _truth(child, outcomes) is (not want):
+        if not only_wrong or kleene_truth(child, outcomes) is (not want):
             _blame(child, want, outcomes, into)
 
 
@@ -388,7 +389,7 @@ def evaluate(rule: Rule, facts: Facts) -> RuleResult:
         ConditionResult(c, facts.get(c.fact.name), outcomes[id(c)], negated[id(c)])
         for c in rule.conditions
     )
-    truth = _truth(rule.root, outcomes)
+    truth = kleene_truth(rule.root, outcomes)
     blamed: set[int] = set()
     if truth is False:
         _blame(rule.root, True, outcomes, blamed)
@@ -405,7 +406,7 @@ def truth_with(rule: Rule, facts: Facts, satisfied: Sequence[Condition]) -> bool
         id(c): (not negated[id(c)]) if id(c) in forced else c.outcome(facts)
         for c in rule.conditions
     }
-    return _truth(rule.root, outcomes)
+    return kleene_truth(rule.root, outcomes)
 
 
 def compile_to_sql(rule: Rule, columns: Mapping[str, Any]) -> Any:

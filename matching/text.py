@@ -21,8 +21,10 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from array import array
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import jieba  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
@@ -53,6 +55,7 @@ STOP_WORDS = frozenset(
     }
 )
 
+_NO_POSTINGS = (array("i"), array("d"))
 _warm_lock = threading.Lock()
 _warmed = False
 
@@ -112,13 +115,19 @@ class TextIndex:
             term: math.log(1.0 + (total - df + 0.5) / (df + 0.5))
             for term, df in document_frequency.items()
         }
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
         for position, (counts, length) in enumerate(zip(term_counts, lengths, strict=True)):
             norm = k1 * (1.0 - b + b * length / average) if average else k1
             for term, tf in counts.items():
-                weight = self._idf[term] * tf * (k1 + 1.0) / (tf + norm)
-                postings.setdefault(term, []).append((position, weight))
-        self._postings = {term: tuple(hits) for term, hits in postings.items()}
+                positions, weights = postings.setdefault(term, ([], []))
+                positions.append(position)
+                weights.append(self._idf[term] * tf * (k1 + 1.0) / (tf + norm))
+        # term → (document positions ascending, their weights), as flat arrays: a query reads
+        # them in one sweep of contiguous memory rather than chasing thousands of objects.
+        self._postings = {
+            term: (array("i", positions), array("d", weights))
+            for term, (positions, weights) in postings.items()
+        }
 
     def __len__(self) -> int:
         """Number of documents."""
@@ -141,15 +150,41 @@ class TextIndex:
 
         Bit ``i`` of a document's mask says it contains ``terms[i]``; 0 means no shared term.
         """
+        terms, scores = self.raw_scores(query_tokens)
+        return terms, scores, self.shared_masks(terms)
+
+    def raw_scores(self, query_tokens: Iterable[str]) -> tuple[list[str], list[float]]:
+        """The query's distinct terms and every document's raw BM25 by position (0: no overlap).
+
+        Every term weight is above 0, so a document shares a query term exactly when its
+        score is above 0; ``shared`` says which terms.
+        """
         terms = list(dict.fromkeys(query_tokens))
         scores = [0.0] * len(self.ids)
+        for term in terms:
+            positions, weights = self._postings.get(term, _NO_POSTINGS)
+            for position, weight in zip(positions, weights, strict=True):
+                scores[position] += weight
+        return terms, scores
+
+    def shared_masks(self, terms: Sequence[str]) -> list[int]:
+        """``shared(terms, position)`` for every position at once."""
         masks = [0] * len(self.ids)
         for bit, term in enumerate(terms):
             flag = 1 << bit
-            for position, weight in self._postings.get(term, ()):
-                scores[position] += weight
+            for position in self._postings.get(term, _NO_POSTINGS)[0]:
                 masks[position] |= flag
-        return terms, scores, masks
+        return masks
+
+    def shared(self, terms: Sequence[str], position: int) -> int:
+        """A mask of the ``terms`` the document at ``position`` contains (bit i: ``terms[i]``)."""
+        mask = 0
+        for bit, term in enumerate(terms):
+            positions = self._postings.get(term, _NO_POSTINGS)[0]
+            found = bisect_left(positions, position)
+            if found < len(positions) and positions[found] == position:
+                mask |= 1 << bit
+        return mask
 
     def scores(self, query_tokens: Iterable[str]) -> dict[str, float]:
         """BM25 of every document, 0..1: over the best score of this query, 0 if no overlap."""
@@ -212,6 +247,11 @@ class NameTagMatcher:
                     owners[folded].append(position)
         self._strings = list(owners)
         self._owners = [tuple(positions) for positions in owners.values()]
+        by_position: list[list[int]] = [[] for _ in products]
+        for index, positions in enumerate(self._owners):
+            for position in positions:
+                by_position[position].append(index)
+        self._by_position = [tuple(indices) for indices in by_position]
         self._lengths = [len(string) for string in self._strings]
         by_char: dict[str, list[int]] = {}
         for index, string in enumerate(self._strings):
@@ -241,3 +281,26 @@ class NameTagMatcher:
                     if value > result.get(position, 0.0):
                         result[position] = value
         return result
+
+    def scorer(self, purpose: str) -> Callable[[int], float]:
+        """``similarities(purpose)`` one position at a time, for when only a few are wanted.
+
+        Each distinct name or tag is compared with the purpose at most once per scorer, when a
+        position carrying it is first asked about; the numbers are those of ``similarities``.
+        """
+        query = _fold(purpose)
+        strings, by_position, cutoff = self._strings, self._by_position, self.cutoff
+        ratios: dict[int, float] = {}
+
+        def similarity(position: int) -> float:
+            best = 0.0
+            for index in by_position[position]:
+                value = ratios.get(index)
+                if value is None:
+                    score = fuzz.partial_ratio(query, strings[index], score_cutoff=cutoff)
+                    value = ratios[index] = score / 100.0 if query else 0.0
+                if value > best:
+                    best = value
+            return best
+
+        return similarity

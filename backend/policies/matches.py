@@ -95,7 +95,8 @@ def match_policy(policy: Policy, facts: dict[str, Any], region_code: str | None)
         )
     unmet = [] if applies else [_outside(policy, region_code)]
     unmet.extend(unmet_condition(r) for r in result.unmet)
-    miss = near_miss(rule, facts) if applies and result.status is Status.INELIGIBLE else None
+    near = applies and result.status is Status.INELIGIBLE
+    miss = near_miss(rule, facts, evaluated=result) if near else None
     return PolicyMatch(
         policy,
         Status.INELIGIBLE,

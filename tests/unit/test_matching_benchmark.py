@@ -1,11 +1,15 @@
 """The matching benchmark's set-up holds: our rule set and an independent JsonLogic interpreter
-(the benchmark's peer) agree on every synthetic product, and one productMatches page runs."""
+(the benchmark's peer) agree on every synthetic product, one productMatches page runs, and a run
+ends with its figures as one JSON line."""
 
 from __future__ import annotations
 
+import json
+import sys
+
 from json_logic import jsonLogic
 
-from benchmarks.matching import FIRM, PAGE, make_products, ours, peer_data, to_json_logic
+from benchmarks.matching import FIRM, PAGE, main, make_products, ours, peer_data, to_json_logic
 from matching.rank import prepare
 from matching.rules import Status, parse_rule
 from matching.ruleset import RuleSet
@@ -34,3 +38,16 @@ def test_one_page_of_matches_is_ranked_and_explained():
     ranked, explained = ours(RuleSet(rules), rules, index, [p.id for p, _ in products], FIRM)
 
     assert ranked == PAGE and explained >= 1
+
+
+def test_the_last_line_is_one_json_object_with_the_figures(monkeypatch, capsys):
+    # given a small run
+    monkeypatch.setattr(sys, "argv", ["matching", "--products", "300", "--runs", "3"])
+
+    # when
+    main()
+
+    # then
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["benchmark"] == "matching" and figures["products"] == 300
+    assert figures["p50_ms"] > 0 and figures["ratio"] > 0
