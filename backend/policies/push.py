@@ -230,6 +230,12 @@ def _usable(policy: Policy) -> str | None:
     return None
 
 
+async def _withdrawn(session: AsyncSession, policy_id: int) -> bool:
+    """Whether staff withdrew the policy since the job started (checked before each chunk)."""
+    status = await session.scalar(select(Policy.status).where(Policy.id == policy_id))
+    return status != PolicyStatus.ACTIVE.value
+
+
 async def _fail(
     sessionmaker: async_sessionmaker[AsyncSession], job_id: int, owner: str, error: str
 ) -> None:
@@ -305,6 +311,20 @@ async def run_job(
             last, pushed = job.last_enterprise_id, job.pushed_count
             started = time.perf_counter()
             while last < upper:
+                if await _withdrawn(session, policy.id):
+                    refusal = "政策已撤回，推送已停止"
+                    await _advance(
+                        session,
+                        job.id,
+                        owner,
+                        {
+                            "status": JobStatus.FAILED.value,
+                            "error": refusal,
+                            "finished_at": utcnow(),
+                        },
+                    )
+                    await session.commit()
+                    break
                 high = min(last + job.chunk_size, upper)
                 told = await tell_firms(
                     session,
@@ -321,14 +341,15 @@ async def run_job(
                 last, pushed = high, pushed + told
                 if on_progress is not None:
                     on_progress(PushProgress(job.id, policy.id, matched, pushed, last, upper))
-            write_seconds = time.perf_counter() - started
-            await _advance(
-                session,
-                job.id,
-                owner,
-                {"status": JobStatus.DONE.value, "finished_at": utcnow(), "error": None},
-            )
-            await session.commit()
+            else:  # every chunk written (the loop was not stopped by a withdrawal)
+                write_seconds = time.perf_counter() - started
+                await _advance(
+                    session,
+                    job.id,
+                    owner,
+                    {"status": JobStatus.DONE.value, "finished_at": utcnow(), "error": None},
+                )
+                await session.commit()
         except LeaseLost:
             await session.rollback()
             log.warning("push job %s: lease lost, another instance goes on", job_id)

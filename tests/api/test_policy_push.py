@@ -14,7 +14,7 @@ from backend.db.base import utcnow
 from backend.inbox.models import InboxMessage
 from backend.policies import push
 from backend.policies.incremental import tell_changed
-from backend.policies.models import JobStatus, PolicyPushJob
+from backend.policies.models import JobStatus, Policy, PolicyPushJob
 from backend.runtime import Runtime
 from tests.support.policy_push_rows import insert_firms, insert_policy, messages_per_firm
 
@@ -25,8 +25,6 @@ class Crash(BaseException):
 
 async def _job(runtime: Runtime, policy_id: int, chunk_size: int) -> int:
     async with runtime.sessionmaker() as session:
-        from backend.policies.models import Policy
-
         policy = await session.get(Policy, policy_id)
         assert policy is not None
         job = await push.create_job(session, policy, chunk_size=chunk_size)
@@ -175,8 +173,6 @@ async def test_a_withdrawn_policy_job_fails_without_telling_anyone(runtime: Runt
     policy = await insert_policy(runtime)
     job_id = await _job(runtime, policy.id, chunk_size=10)
     async with runtime.sessionmaker() as session:
-        from backend.policies.models import Policy
-
         stored = await session.get(Policy, policy.id)
         assert stored is not None
         stored.status = "WITHDRAWN"
@@ -216,3 +212,38 @@ async def test_expired_policies_are_not_matched_incrementally(runtime: Runtime) 
             select(func.count()).where(InboxMessage.policy_id == policy.id)
         )
     assert count == 0
+
+
+async def test_withdrawing_a_policy_stops_its_running_push_at_the_next_chunk(
+    runtime: Runtime,
+) -> None:
+    # given a push in chunks of 4 ids over 100 firms (50 qualify)
+    await insert_firms(runtime, 100)
+    policy = await insert_policy(runtime)
+    job_id = await _job(runtime, policy.id, chunk_size=4)
+    withdrawn = asyncio.Event()
+
+    async def withdraw() -> None:
+        async with runtime.sessionmaker() as session:
+            await session.execute(
+                update(Policy).where(Policy.id == policy.id).values(status="WITHDRAWN")
+            )
+            await session.commit()
+        withdrawn.set()
+
+    def after_first_chunk(_step: push.PushProgress) -> None:
+        if not withdrawn.is_set():
+            pending.append(asyncio.ensure_future(withdraw()))
+
+    pending: list[asyncio.Future[None]] = []
+    # when staff withdraw the policy while it runs (here: right after its first chunk)
+    task = asyncio.create_task(
+        push.run_job(runtime.sessionmaker, job_id, owner="a", on_progress=after_first_chunk)
+    )
+    await withdrawn.wait()
+    outcome = await task
+    # then the job stops with the reason, having told only the firms of the chunks before
+    assert outcome.status == JobStatus.FAILED.value
+    assert outcome.error == "政策已撤回，推送已停止"
+    assert 0 < outcome.pushed_count < 50
+    assert sum((await messages_per_firm(runtime, policy.id)).values()) == outcome.pushed_count
