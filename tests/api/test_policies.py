@@ -319,9 +319,7 @@ async def test_policy_matches_say_why_a_firm_qualifies_or_what_it_lacks(
     assert result.errors == [], result.errors
     shown = {m["policy"]["id"]: m for m in result.data["policyMatches"]}
     assert shown[fits]["status"] == "ELIGIBLE"
-    assert shown[fits]["reasons"][0] == (
-        "注册地需在山东省临沂市范围内，当前为山东省临沂市兰山区"
-    )
+    assert shown[fits]["reasons"][0] == ("注册地需在山东省临沂市范围内，当前为山东省临沂市兰山区")
     assert outside not in shown and near not in shown
     everything = await client.execute(MATCHES, {"all": True}, token=firm)
     answers = {m["policy"]["id"]: m for m in everything.data["policyMatches"]}
