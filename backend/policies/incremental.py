@@ -2,17 +2,16 @@
 live policies it now qualifies for (and not again of those it was told of already).
 
 Called in the transaction that refreshed the firms' features, with the firms of that chunk: one
-statement finds the live policies, then one ``INSERT … SELECT`` per live policy restricted to
-those firms (the unique (policy, enterprise) index makes it idempotent). The work is per chunk of
-changed firms, never per firm, so a bulk load of thousands of firms costs a few statements.
+statement finds the live policies, then one ``INSERT … SELECT`` (a UNION ALL over the live
+policies) restricted to those firms (the unique (policy, enterprise) index makes it idempotent).
+Two statements per chunk of changed firms, whatever the number of firms or policies.
 
-Only *live* policies count (``targeting.is_live``): ACTIVE, within their validity and pushed
+Only *live* policies count : ACTIVE, within their validity and pushed
 at least once. Until government staff push a policy, no firm is told of it.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from datetime import date
 
@@ -22,9 +21,6 @@ from backend.clock import china_today
 from backend.enterprises.models import EnterpriseFeatures
 from backend.policies.push import tell_firms
 from backend.policies.targeting import policies_in_force
-from matching.rules import RuleError
-
-log = logging.getLogger("xinrong.policies.incremental")
 
 
 async def tell_changed(
@@ -35,13 +31,6 @@ async def tell_changed(
     ids = sorted(set(enterprise_ids))
     if not ids:
         return 0
-    told = 0
     chosen = EnterpriseFeatures.__table__.c.enterprise_id.in_(ids)
-    for policy in await policies_in_force(session, today or china_today(), pushed_only=True):
-        try:
-            told += await tell_firms(session, policy, chosen)
-        except RuleError:
-            # A stored rule passed the checks when published; one that no longer parses (a fact
-            # renamed by a later catalogue) must not stop the firm's own data from being saved.
-            log.error("policy %s: stored rule does not parse; firms not told", policy.id)
-    return told
+    live = await policies_in_force(session, today or china_today(), pushed_only=True)
+    return await tell_firms(session, live, chosen) if live else 0

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, literal, or_, select, update
+from sqlalchemy import Select, Table, and_, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +50,7 @@ from backend.policies.models import (
     PolicyStatus,
 )
 from backend.policies.targeting import policy_condition
+from matching.rules import RuleError
 
 log = logging.getLogger("xinrong.policies.push")
 
@@ -191,19 +192,37 @@ async def _advance(session: AsyncSession, job_id: int, owner: str, values: dict[
         raise LeaseLost(f"push job {job_id} was taken over by another instance")
 
 
-def _message_insert(session: AsyncSession, policy: Policy, chosen: Any) -> Any:
-    """``INSERT INTO inbox_messages … SELECT`` of the firms ``chosen`` (a WHERE clause over
-    ``enterprise_features``), ignoring firms already told of the policy."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    rows = select(
+def _rows_for(policy: Policy, chosen: Any) -> Select[Any]:
+    """The message rows of ``policy`` for the qualifying firms among ``chosen``."""
+    return select(
         _FEATURES.c.enterprise_id,
         literal(MessageKind.POLICY.value),
         literal(policy_message_title(policy)),
         literal(policy_message_body(policy)),
         literal(policy.id),
         literal(utcnow(), type_=_MESSAGES.c.created_at.type),
-    ).where(chosen)
-    return (
+    ).where(policy_condition(policy), chosen)
+
+
+async def tell_firms(session: AsyncSession, policies: Sequence[Policy], chosen: Any) -> int:
+    """Tell the firms among ``chosen`` (a WHERE clause over ``enterprise_features``) of each of
+    ``policies`` they qualify for, in ONE ``INSERT … SELECT`` (a UNION ALL over the policies),
+    skipping firms already told; returns how many messages were new.
+
+    A stored rule that no longer parses (a fact renamed by a later catalogue) is logged and
+    left out: it must not stop the other policies, nor the change that called this.
+    """
+    selects = []
+    for policy in policies:
+        try:
+            selects.append(_rows_for(policy, chosen))
+        except RuleError:
+            log.error("policy %s: stored rule does not parse; firms not told", policy.id)
+    if not selects:
+        return 0
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = selects[0] if len(selects) == 1 else union_all(*selects)
+    statement = (
         insert(_MESSAGES)
         .from_select(["enterprise_id", "kind", "title", "body", "policy_id", "created_at"], rows)
         .on_conflict_do_nothing(
@@ -211,13 +230,7 @@ def _message_insert(session: AsyncSession, policy: Policy, chosen: Any) -> Any:
             index_where=_MESSAGES.c.policy_id.is_not(None),
         )
     )
-
-
-async def tell_firms(session: AsyncSession, policy: Policy, chosen: Any) -> int:
-    """Tell the qualifying firms among ``chosen`` of ``policy``; returns how many were new."""
-    result = await session.execute(
-        _message_insert(session, policy, and_(policy_condition(policy), chosen))
-    )
+    result = await session.execute(statement)
     return int(cast(Any, result).rowcount or 0)
 
 
@@ -328,7 +341,7 @@ async def run_job(
                 high = min(last + job.chunk_size, upper)
                 told = await tell_firms(
                     session,
-                    policy,
+                    [policy],
                     and_(_FEATURES.c.enterprise_id > last, _FEATURES.c.enterprise_id <= high),
                 )
                 await _advance(

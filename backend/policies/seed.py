@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
@@ -35,6 +35,7 @@ from backend.lending.product_seed import SeedFileError
 from backend.policies import push
 from backend.policies.checks import FIELDS, PolicyFields, check_policy
 from backend.policies.models import Policy, PolicyStatus
+from backend.policies.targeting import policies_in_force
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 
@@ -227,28 +228,19 @@ async def seed_policies(runtime: Runtime, seed_dir: Path) -> PolicySeedReport:
 
 
 async def push_new_seed_policies(runtime: Runtime) -> int:
-    """Push, once, every seed policy in force that was never pushed (the demo: each demo firm
-    gets its own policies in its inbox, and later changes are matched incrementally). Runs the
-    jobs in this process; returns how many policies were pushed."""
-    today = china_today()
+    """Tell the demo firms, once, of every seed policy in force that was never pushed, as if
+    staff had pushed each (later changes are then matched incrementally). The demo has a few
+    firms: one set-based statement for all the policies, in one transaction, without push jobs.
+    Returns how many policies were pushed."""
     async with runtime.sessionmaker() as session:
-        policies = list(
-            (
-                await session.execute(
-                    select(Policy)
-                    .where(
-                        Policy.code.is_not(None),
-                        Policy.pushed_at.is_(None),
-                        Policy.status == PolicyStatus.ACTIVE.value,
-                        Policy.valid_from <= today,
-                        Policy.valid_until >= today,
-                    )
-                    .order_by(Policy.id)
-                )
-            ).scalars()
-        )
-        jobs = [await push.create_job(session, policy) for policy in policies]
+        policies = [
+            policy
+            for policy in await policies_in_force(session, china_today())
+            if policy.code is not None and policy.pushed_at is None
+        ]
+        if policies:
+            await push.tell_firms(session, policies, true())
+            for policy in policies:
+                policy.pushed_at = utcnow()
         await session.commit()
-    for job in jobs:
-        await push.run_job(runtime.sessionmaker, job.id, owner=runtime.instance)
-    return len(jobs)
+    return len(policies)
