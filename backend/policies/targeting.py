@@ -45,15 +45,6 @@ def policy_condition(policy: Policy) -> ColumnElement[bool]:
     return and_(*parts)
 
 
-def is_live(policy: Policy, today: date) -> bool:
-    """Whether firms are told of ``policy`` today: ACTIVE, within its validity, pushed once."""
-    return (
-        policy.status == PolicyStatus.ACTIVE.value
-        and policy.valid_from <= today <= policy.valid_until
-        and policy.pushed_at is not None
-    )
-
-
 async def policies_in_force(
     session: AsyncSession, today: date, *, pushed_only: bool = False, limit: int | None = None
 ) -> list[Policy]:
