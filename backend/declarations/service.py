@@ -34,6 +34,7 @@ from backend.inbox import service as inbox
 from backend.inbox.models import MessageKind
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.staff import government_staff
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "seed_products" / "commitments.json"
 MAX_PAGE = 100
@@ -186,8 +187,7 @@ def _own_enterprise_id(actor: Actor) -> int:
 
 
 def _require_government(actor: Actor) -> None:
-    if actor.role != Role.GOVERNMENT.value or actor.account_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有政府工作人员可以核查自主申报信息")
+    government_staff(actor, "只有政府工作人员可以核查自主申报信息")
 
 
 async def submit_declaration(

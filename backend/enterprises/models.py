@@ -72,3 +72,7 @@ class EnterpriseFeatures(Base):
     evaluation: Mapped[dict[str, Any]] = mapped_column(JsonDoc, default=dict)
     scorecard_version: Mapped[str | None] = mapped_column(String(40), default=None)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+#: Fact name → column of ``enterprise_features``: what the rule compiler reads (SQL matching).
+FEATURE_COLUMNS: dict[str, Any] = dict(EnterpriseFeatures.__table__.c.items())

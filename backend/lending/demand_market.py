@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from backend.audit import service as audit
 from backend.consent.models import Authorization
 from backend.db.base import utcnow
-from backend.enterprises.models import Enterprise, EnterpriseFeatures
+from backend.enterprises.models import FEATURE_COLUMNS, Enterprise, EnterpriseFeatures
 from backend.errors import DomainError, ErrorCode, check_each, parse_id
 from backend.inbox.models import MessageKind
 from backend.inbox.service import deliver
@@ -56,8 +56,6 @@ _CURSOR_TAG = "demands"
 MESSAGE_MAX = 500
 # The insert statement that understands ON CONFLICT, per back end.
 _INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
-# Fact name → column of ``enterprise_features``, for the rule compiler.
-FEATURE_COLUMNS: dict[str, Any] = dict(EnterpriseFeatures.__table__.c.items())
 
 
 def lending_institution(actor: Actor) -> int:

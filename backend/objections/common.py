@@ -16,6 +16,7 @@ from backend.errors import DomainError, ErrorCode, parse_id
 from backend.identity.models import Role
 from backend.objections.models import ObjectionStatus, RepairStatus
 from backend.security.actor import Actor
+from backend.security.staff import government_staff
 
 MAX_PAGE = 100
 REASON_MIN, REASON_MAX = 5, 1000
@@ -40,8 +41,8 @@ def enterprise_id_of(actor: Actor, doing: str) -> int:
 
 
 def require_government(actor: Actor) -> None:
-    if actor.role != Role.GOVERNMENT.value or actor.account_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有政府工作人员可以处理异议和信用修复")
+    """Refuse anyone but government staff: they handle objections and repair requests."""
+    government_staff(actor, "只有政府工作人员可以处理异议和信用修复")
 
 
 def clean_reason(reason: str | None, *, required: bool, minimum: int = 1) -> str | None:

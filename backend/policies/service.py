@@ -18,7 +18,6 @@ from backend.audit import service as audit
 from backend.clock import china_today
 from backend.db.base import utcnow
 from backend.errors import DomainError, ErrorCode, check_each, parse_id
-from backend.identity.models import Role
 from backend.inbox.models import InboxMessage
 from backend.lending.product_checks import region_filter
 from backend.pagination import check_page_size, decode_cursor, encode_cursor
@@ -27,6 +26,7 @@ from backend.policies.checks import check_policy
 from backend.policies.models import Policy, PolicyPushJob, PolicyStatus, PolicyType
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.staff import government_staff
 
 _CURSOR_TAG = "policies"
 MAX_JOBS = 50
@@ -36,9 +36,7 @@ MAX_SCAN = 1000
 
 def require_government(actor: Actor, doing: str) -> int:
     """The staff member's account id; anyone else is FORBIDDEN."""
-    if actor.role != Role.GOVERNMENT.value or actor.account_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, f"只有政府部门工作人员可以{doing}")
-    return actor.account_id
+    return government_staff(actor, f"只有政府部门工作人员可以{doing}")
 
 
 def policy_id_of(value: int | str) -> int:

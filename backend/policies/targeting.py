@@ -9,19 +9,15 @@ Pushes, incremental matching and the statistics' "matched" figure all use this o
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from backend.enterprises.models import EnterpriseFeatures
+from backend.enterprises.models import FEATURE_COLUMNS, EnterpriseFeatures
 from backend.lending.catalog import region_prefix
 from backend.policies.models import Policy, PolicyStatus
 from matching.rules import compile_to_sql, parse_rule
-
-# Fact name → column of ``enterprise_features``, for the rule compiler.
-FEATURE_COLUMNS: dict[str, Any] = dict(EnterpriseFeatures.__table__.c.items())
 
 
 def region_condition(region_codes: list[str] | None) -> ColumnElement[bool] | None:

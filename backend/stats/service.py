@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import china_date
 from backend.db.base import utcnow
-from backend.errors import DomainError, ErrorCode
-from backend.identity.models import Role
 from backend.security.actor import Actor
+from backend.security.staff import government_staff
 from backend.stats.lending import (
     ApplicationFigures,
     DemandFigures,
@@ -51,8 +50,7 @@ class PlatformStatistics:
 
 def require_government(actor: Actor) -> None:
     """Refuse anyone but government staff: institutions do not see platform-wide figures."""
-    if actor.role != Role.GOVERNMENT.value or actor.account_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有政府部门工作人员可以查看平台统计")
+    government_staff(actor, "只有政府部门工作人员可以查看平台统计")
 
 
 async def _one_snapshot(session: AsyncSession) -> str:
