@@ -102,11 +102,18 @@ def database_url(
 ) -> Iterator[str]:
     """A fresh migrated database on the current back end, private to this test."""
     if db_backend == "sqlite":
-        yield databases.copy_sqlite(sqlite_template, tmp_path)
+        url = databases.copy_sqlite(sqlite_template, tmp_path)
+        databases.remember(url, databases.Origin("sqlite", str(sqlite_template)))
+        yield url
+        databases.forget(url)
         return
     admin = _require_pg(pg_admin_url)
+    assert pg_template is not None
     name = databases.create_pg_database(admin, pg_template)
-    yield databases.with_database(admin, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+    url = databases.with_database(admin, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+    databases.remember(url, databases.Origin("postgresql", pg_template, admin, name))
+    yield url
+    databases.forget(url)
     databases.drop_pg_database(admin, name)
 
 

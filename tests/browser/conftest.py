@@ -17,8 +17,8 @@ import uvicorn
 
 from backend.app import create_app
 from backend.runtime import Runtime
-from backend.seed import seed
 from backend.settings import Settings, load_settings
+from tests.support.builders import load_demo
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -41,7 +41,7 @@ def _chromium_path() -> str | None:
 async def _seed_demo(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     try:
-        await seed(runtime, demo=True)
+        await load_demo(runtime)
     finally:
         await runtime.close()
 

@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
+from backend.enterprises.models import Enterprise
+from backend.identity.models import Account
 from backend.runtime import Runtime
 from backend.seed import seed
+from tests.support import databases
 from tests.support.graphql import GraphQLClient
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "seed_products" / "demo"
@@ -83,9 +88,26 @@ def new_phone() -> str:
     return f"188{next(_phones):08d}"
 
 
-async def load_demo(runtime: Runtime) -> None:
-    """Seed the reference and demo data exactly as ``make run`` does."""
+async def _seed_demo(runtime: Runtime) -> None:
     await seed(runtime, demo=True)
+
+
+async def _is_empty(runtime: Runtime) -> bool:
+    async with runtime.sessionmaker() as session:
+        accounts = await session.scalar(select(func.count()).select_from(Account))
+        enterprises = await session.scalar(select(func.count()).select_from(Enterprise))
+    return accounts == 0 and enterprises == 0
+
+
+async def load_demo(runtime: Runtime) -> None:
+    """Seed the reference and demo data exactly as ``make run`` does.
+
+    A still-empty test database is swapped for a copy of a demo template seeded once per run
+    (the same seeding, done once); anything else is seeded in place.
+    """
+    if await _is_empty(runtime) and await databases.load_demo_copy(runtime, _seed_demo):
+        return
+    await _seed_demo(runtime)
 
 
 async def register(

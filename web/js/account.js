@@ -1,6 +1,7 @@
 // account.js — owns the "我的" view: the signed-in account, the verified enterprise's card,
 // the prompt to verify, and the staff member's role and organisation. Values arrive already
-// masked from the server and are shown as they are (always as text, never as HTML).
+// masked from the server and are shown as they are (always as text, never as HTML). A verified
+// enterprise also gets the tiles that open its other views (views/registry.js).
 
 import {
   ENTITY_TYPE_LABELS,
@@ -10,44 +11,8 @@ import {
   formatDateTime,
   label,
 } from "./labels.js";
-
-let idCounter = 0;
-
-/** Build an element: el("p", {class: "x"}, "text", child…). */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value);
-  }
-  for (const child of children) {
-    if (child !== null && child !== undefined) node.append(child);
-  }
-  return node;
-}
-
-/** A titled card that is a labelled region (so it can be found by its title). */
-function card(title, extraClass, ...children) {
-  idCounter += 1;
-  const headingId = `card-title-${idCounter}`;
-  return el(
-    "section",
-    { class: `card ${extraClass}`.trim(), "aria-labelledby": headingId },
-    el("h2", { id: headingId }, title),
-    ...children,
-  );
-}
-
-/** A definition list from [term, value, options] rows; rows with value null are left out. */
-function facts(rows) {
-  const list = el("dl", { class: "facts" });
-  for (const [term, value, options = {}] of rows) {
-    if (value === null || value === undefined) continue;
-    list.append(
-      el("div", { class: "fact" }, el("dt", {}, term), el("dd", { class: options.mono ? "mono" : null }, value)),
-    );
-  }
-  return list;
-}
+import { card, el, facts } from "./ui.js";
+import { tiles } from "./views/registry.js";
 
 export function enterpriseCard(enterprise, verifiedAt) {
   return card(
@@ -106,10 +71,18 @@ function accountCard(me) {
   );
 }
 
+function serviceTiles() {
+  return el(
+    "nav",
+    { class: "tiles", "aria-label": "企业服务" },
+    el("ul", {}, tiles().map(([name, text]) => el("li", {}, el("a", { class: "tile", href: `#${name}` }, text)))),
+  );
+}
+
 /** Fill `container` with the account view for `me`. */
 export function renderAccount(container, me) {
   const parts = [el("p", { class: "greeting" }, `您好，${me.displayName}`)];
-  if (me.enterprise) parts.push(enterpriseCard(me.enterprise, me.verifiedAt));
+  if (me.enterprise) parts.push(serviceTiles(), enterpriseCard(me.enterprise, me.verifiedAt));
   else if (me.role === "ENTERPRISE") parts.push(verifyPrompt());
   parts.push(accountCard(me));
   container.replaceChildren(...parts);

@@ -1,13 +1,16 @@
 // app.js — owns the page as a whole: which view shows (hash routes #login, #register, #verify,
-// #me — never anything secret in the URL), signing in, registering, signing out and loading the
-// signed-in account. The details live in api.js, form.js, verify.js and account.js.
+// #me, and the enterprise's views listed in views/registry.js such as #credit or #records/tax —
+// never anything secret in the URL), signing in, registering, signing out and loading the
+// signed-in account. The details live in api.js, form.js, verify.js, account.js and views/.
 
 import * as api from "./api.js";
 import { renderAccount } from "./account.js";
 import { hidePasswords, readForm, showUserErrors, submitForm, wirePasswordToggles } from "./form.js";
+import { showError as showLoadError, showLoading, errorMessage } from "./ui.js";
 import { wireVerifyForm } from "./verify.js";
+import { VIEWS as PAGE_VIEWS } from "./views/registry.js";
 
-const VIEWS = ["login", "register", "verify", "me"];
+const VIEWS = ["login", "register", "verify", "me", "page"];
 const PUBLIC_VIEWS = new Set(["login", "register"]);
 const TITLES = { login: "登录", register: "注册", verify: "企业实名认证", me: "我的" };
 
@@ -28,11 +31,11 @@ function showNotice(flash) {
   notice.hidden = !flash;
 }
 
-function showView(name, focus) {
+function showView(name, focus, title = TITLES[name]) {
   byId("view-loading").hidden = true;
   for (const view of VIEWS) byId(`view-${view}`).hidden = view !== name;
   byId("logout-button").hidden = !api.getToken();
-  document.title = `${TITLES[name]} · 信融`;
+  document.title = `${title} · 信融`;
   if (name !== "login" && name !== "register") hidePasswords(document);
   if (focus) byId(`${name}-title`).focus();
 }
@@ -72,12 +75,43 @@ function showMeError(message) {
   container.replaceChildren(text, retry);
 }
 
+/** Draw one of the enterprise's views (views/registry.js) with its argument. */
+async function showPageView(pageName, arg, focus, run) {
+  const entry = PAGE_VIEWS[pageName];
+  byId("page-title").textContent = entry.title;
+  const content = byId("page-content");
+  showLoading(content);
+  showView("page", focus, entry.title);
+  const context = {
+    me: state.me,
+    arg,
+    go,
+    refreshMe: async () => {
+      state.me = await api.fetchMe();
+      return state.me;
+    },
+    flash: (message, kind = "ok") => showNotice({ message, kind }),
+  };
+  try {
+    const module = await import(`./views/${entry.module}`);
+    if (run !== state.routing) return;
+    await module.render(content, context);
+  } catch (error) {
+    if (error instanceof api.AuthRequiredError || run !== state.routing) return;
+    showLoadError(content, errorMessage(error), () => route({ focus: true }));
+  }
+}
+
 /** Show the view the hash asks for, as far as the session allows. */
 async function route({ focus = false } = {}) {
   const run = ++state.routing;
   const signedIn = Boolean(api.getToken());
-  let name = location.hash.slice(1);
-  if (!VIEWS.includes(name)) name = redirect(signedIn ? "me" : "login");
+  const [hashName, ...rest] = location.hash.slice(1).split("/");
+  let name = hashName;
+  const arg = rest.length > 0 ? decodeURIComponent(rest.join("/")) : null;
+  const pageName = Object.hasOwn(PAGE_VIEWS, name) ? name : null;
+  if (pageName) name = "page";
+  else if (name === "page" || !VIEWS.includes(name)) name = redirect(signedIn ? "me" : "login");
   if (!signedIn && !PUBLIC_VIEWS.has(name)) name = redirect("login");
   if (signedIn && PUBLIC_VIEWS.has(name)) name = redirect("me");
 
@@ -95,9 +129,14 @@ async function route({ focus = false } = {}) {
     if (run !== state.routing) return;
   }
   if (name === "verify" && (state.me.role !== "ENTERPRISE" || state.me.enterprise)) name = redirect("me");
+  if (name === "page" && !state.me.enterprise) name = redirect(state.me.role === "ENTERPRISE" ? "verify" : "me");
 
   showNotice(state.flash);
   state.flash = null;
+  if (name === "page") {
+    await showPageView(pageName, arg, focus, run);
+    return;
+  }
   if (name === "me") renderAccount(byId("me-content"), state.me);
   if (name === "register") loadPasswordRule();
   showView(name, focus);
