@@ -97,16 +97,30 @@ def browser(live_server: str) -> Iterator[object]:
         launched.close()
 
 
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "desktop": {"viewport": {"width": 1280, "height": 800}, "is_mobile": False, "has_touch": False},
+}
+
+
+def _open_page(browser: object, live_server: str, kind: str) -> tuple[object, object]:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server, **VIEWPORTS[kind]
+    )
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(browser: object, live_server: str) -> Iterator[object]:
     """A phone-sized page (390×844, touch, zh-CN) opened on the live server."""
-    context = browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 390, "height": 844},
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        base_url=live_server,
-    )
-    opened = context.new_page()
+    context, opened = _open_page(browser, live_server, "phone")
     yield opened
-    context.close()
+    context.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def any_page(request: pytest.FixtureRequest, browser: object, live_server: str) -> Iterator[object]:
+    """The page at a 390×844 phone viewport, then (a second run) at 1280×800 on a desktop."""
+    context, opened = _open_page(browser, live_server, request.param)
+    yield opened
+    context.close()  # type: ignore[attr-defined]

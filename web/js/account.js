@@ -66,23 +66,26 @@ function accountCard(me) {
       ["数据提供单位", me.dataProvider ? me.dataProvider.name : null],
     ]),
     staff
-      ? el("p", { class: "hint" }, "工作人员的业务功能（产品发布、授权查询、政策推送、数据报送等）请通过工作台或系统接口办理。")
+      ? el("p", { class: "hint" }, "系统对接（产品发布、授权查询、数据报送等）也可通过 GraphQL 接口办理，见对接文档。")
       : null,
   );
 }
 
-function serviceTiles() {
+function serviceTiles(me) {
+  const entries = tiles(me);
+  if (entries.length === 0) return null;
   return el(
     "nav",
-    { class: "tiles", "aria-label": "企业服务" },
-    el("ul", {}, tiles().map(([name, text]) => el("li", {}, el("a", { class: "tile", href: `#${name}` }, text)))),
+    { class: "tiles", "aria-label": me.role === "ENTERPRISE" ? "企业服务" : "工作台" },
+    el("ul", {}, entries.map(([name, text]) => el("li", {}, el("a", { class: "tile", href: `#${name}` }, text)))),
   );
 }
 
 /** Fill `container` with the account view for `me`. */
 export function renderAccount(container, me) {
   const parts = [el("p", { class: "greeting" }, `您好，${me.displayName}`)];
-  if (me.enterprise) parts.push(serviceTiles(), enterpriseCard(me.enterprise, me.verifiedAt));
+  parts.push(serviceTiles(me));
+  if (me.enterprise) parts.push(enterpriseCard(me.enterprise, me.verifiedAt));
   else if (me.role === "ENTERPRISE") parts.push(verifyPrompt());
   parts.push(accountCard(me));
   container.replaceChildren(...parts);

@@ -8,7 +8,7 @@ import { renderAccount } from "./account.js";
 import { hidePasswords, readForm, showUserErrors, submitForm, wirePasswordToggles } from "./form.js";
 import { showError as showLoadError, showLoading, errorMessage } from "./ui.js";
 import { wireVerifyForm } from "./verify.js";
-import { VIEWS as PAGE_VIEWS } from "./views/registry.js";
+import { VIEWS as PAGE_VIEWS, allowed } from "./views/registry.js";
 
 const VIEWS = ["login", "register", "verify", "me", "page"];
 const PUBLIC_VIEWS = new Set(["login", "register"]);
@@ -81,6 +81,7 @@ async function showPageView(pageName, arg, focus, run) {
   byId("page-title").textContent = entry.title;
   const content = byId("page-content");
   showLoading(content);
+  document.body.classList.toggle("wide", Boolean(entry.wide));
   showView("page", focus, entry.title);
   const context = {
     me: state.me,
@@ -93,7 +94,7 @@ async function showPageView(pageName, arg, focus, run) {
     flash: (message, kind = "ok") => showNotice({ message, kind }),
   };
   try {
-    const module = await import(`./views/${entry.module}`);
+    const module = await import(`./${entry.module}`);
     if (run !== state.routing) return;
     await module.render(content, context);
   } catch (error) {
@@ -129,7 +130,10 @@ async function route({ focus = false } = {}) {
     if (run !== state.routing) return;
   }
   if (name === "verify" && (state.me.role !== "ENTERPRISE" || state.me.enterprise)) name = redirect("me");
-  if (name === "page" && !state.me.enterprise) name = redirect(state.me.role === "ENTERPRISE" ? "verify" : "me");
+  if (name === "page" && !allowed(pageName, state.me)) {
+    name = redirect(state.me.role === "ENTERPRISE" && !state.me.enterprise ? "verify" : "me");
+  }
+  if (name !== "page") document.body.classList.remove("wide");
 
   showNotice(state.flash);
   state.flash = null;

@@ -4,11 +4,27 @@
 
 import { ApiError, AuthRequiredError } from "./api.js";
 
-/** The form's named inputs as {name: trimmed value} (passwords are not trimmed). */
+const FIELDS = "input[name], select[name], textarea[name]";
+
+/**
+ * The form's named controls as {name: value}: text trimmed (passwords not), a checkbox as true or
+ * false, radio buttons as the checked one's value, several checkboxes of one name as an array
+ * when they carry data-multiple.
+ */
 export function readForm(form) {
   const values = {};
-  for (const input of form.querySelectorAll("input[name]")) {
-    values[input.name] = input.type === "password" ? input.value : input.value.trim();
+  for (const input of form.querySelectorAll(FIELDS)) {
+    if (input.type === "checkbox" && input.dataset.multiple !== undefined) {
+      values[input.name] ??= [];
+      if (input.checked) values[input.name].push(input.value);
+    } else if (input.type === "checkbox") {
+      values[input.name] = input.checked;
+    } else if (input.type === "radio") {
+      if (input.checked) values[input.name] = input.value;
+      else values[input.name] ??= "";
+    } else {
+      values[input.name] = input.type === "password" ? input.value : input.value.trim();
+    }
   }
   return values;
 }
@@ -24,7 +40,7 @@ export function showError(form, field, message) {
   // Several errors may land in the form-level slot: keep each on its own line.
   slot.textContent = slot.hidden || !slot.textContent ? message : `${slot.textContent}\n${message}`;
   slot.hidden = false;
-  const input = field ? form.querySelector(`input[name="${CSS.escape(field)}"]`) : null;
+  const input = field ? form.querySelector(`[name="${CSS.escape(field)}"]`) : null;
   if (input) input.setAttribute("aria-invalid", "true");
 }
 
@@ -38,8 +54,8 @@ export function clearErrors(form, field) {
     slot.hidden = true;
   }
   const inputs = field === undefined
-    ? form.querySelectorAll("input[aria-invalid]")
-    : form.querySelectorAll(`input[name="${CSS.escape(field)}"][aria-invalid]`);
+    ? form.querySelectorAll("[aria-invalid]")
+    : form.querySelectorAll(`[name="${CSS.escape(field)}"][aria-invalid]`);
   for (const input of inputs) input.removeAttribute("aria-invalid");
 }
 
@@ -53,8 +69,9 @@ export function showUserErrors(form, errors) {
 /** Check the `required` inputs; show their data-required-message; true when all are filled. */
 export function checkRequired(form) {
   let ok = true;
-  for (const input of form.querySelectorAll("input[required]")) {
-    if (!input.value.trim()) {
+  for (const input of form.querySelectorAll("input[required], select[required], textarea[required]")) {
+    const missing = input.type === "checkbox" ? !input.checked : !input.value.trim();
+    if (missing) {
       showError(form, input.name, input.dataset.requiredMessage || "此项必填");
       ok = false;
     }
@@ -64,7 +81,7 @@ export function checkRequired(form) {
 }
 
 function focusFirstInvalid(form) {
-  const bad = form.querySelector('input[aria-invalid="true"]');
+  const bad = form.querySelector('[aria-invalid="true"]');
   if (bad) bad.focus();
 }
 
@@ -128,4 +145,84 @@ export function wirePasswordToggles(root) {
 /** Put a password input back to hidden (after leaving the view). */
 export function hidePasswords(root) {
   for (const button of root.querySelectorAll('[data-reveal][aria-pressed="true"]')) button.click();
+}
+
+let fieldCounter = 0;
+
+/** The form-level alert slot (errors without a field, network failures); put it first in a form. */
+export function formErrorSlot() {
+  const slot = document.createElement("div");
+  slot.className = "form-error";
+  slot.dataset.errorFor = "";
+  slot.setAttribute("role", "alert");
+  slot.hidden = true;
+  return slot;
+}
+
+/**
+ * A labelled field with its hint and its error slot, as the static forms have:
+ * buildField({name, label, type: "text"|"number"|"date"|"textarea"|"select"|…, hint, required,
+ * requiredMessage, value, options: [[value, text]] (select), attributes: {…}}).
+ */
+export function buildField({
+  name,
+  label,
+  type = "text",
+  hint = null,
+  required = false,
+  requiredMessage = null,
+  value = null,
+  options = [],
+  attributes = {},
+}) {
+  fieldCounter += 1;
+  const id = `field-${name}-${fieldCounter}`;
+  const wrapper = document.createElement("div");
+  wrapper.className = "field";
+  const labelNode = document.createElement("label");
+  labelNode.htmlFor = id;
+  labelNode.textContent = label;
+  let control;
+  if (type === "textarea") {
+    control = document.createElement("textarea");
+  } else if (type === "select") {
+    control = document.createElement("select");
+    for (const [optionValue, text] of options) {
+      const option = document.createElement("option");
+      option.value = optionValue;
+      option.textContent = text;
+      control.append(option);
+    }
+  } else {
+    control = document.createElement("input");
+    control.type = type;
+  }
+  control.id = id;
+  control.name = name;
+  if (required) {
+    control.required = true;
+    control.dataset.requiredMessage = requiredMessage || `请填写${label}`;
+  }
+  for (const [key, attributeValue] of Object.entries(attributes)) control.setAttribute(key, attributeValue);
+  if (value !== null && value !== undefined) control.value = value;
+  const described = [];
+  wrapper.append(labelNode, control);
+  if (hint) {
+    const hintNode = document.createElement("p");
+    hintNode.className = "hint";
+    hintNode.id = `${id}-hint`;
+    hintNode.textContent = hint;
+    wrapper.append(hintNode);
+    described.push(hintNode.id);
+  }
+  const error = document.createElement("p");
+  error.className = "field-error";
+  error.id = `${id}-error`;
+  error.dataset.errorFor = name;
+  error.setAttribute("role", "alert");
+  error.hidden = true;
+  wrapper.append(error);
+  described.push(error.id);
+  control.setAttribute("aria-describedby", described.join(" "));
+  return wrapper;
 }
