@@ -128,7 +128,7 @@ export function ruleEditor({ name = "eligibility", label = "准入规则（JSON�
     { class: "field rule-editor" },
     el("label", { for: id }, label),
     area,
-    el("p", { class: "hint", id: `${id}-hint` }, hint ?? "例：{"all": [{"fact": "years_in_business", "op": "gte", "value": 2}]}。输入时自动检查。"),
+    el("p", { class: "hint", id: `${id}-hint` }, hint ?? '例：{"all": [{"fact": "years_in_business", "op": "gte", "value": 2}]}。输入时自动检查。'),
     status,
     error,
     details,
