@@ -337,17 +337,22 @@ def rank(
     only: Collection[str] | None = None,
     limit: int | None = None,
     prune: bool = True,
+    positions: Sequence[int] | None = None,
 ) -> list[RankedProduct]:
     """Score the index's products for one enterprise (its rule facts) and optional demand.
 
     ``only`` restricts the result to those product ids (e.g. the eligible ones); BM25 statistics
-    still come from the whole product set. ``limit`` keeps the first results only (the others
-    are bounded, not fully scored, unless ``prune`` is False: the result is the same). Order:
-    score descending, then product id ascending.
+    still come from the whole product set. A caller that holds the products in the index's order
+    (by id) may pass their ``positions`` in it instead, ascending and each once: no id lookups.
+    ``limit`` keeps the first results only (the others are bounded, not fully scored, unless
+    ``prune`` is False: the result is the same). Order: score descending, then product id
+    ascending.
     """
+    if only is not None and positions is not None:
+        raise ValueError("pass only or positions, not both")
     config = index.config
     scaled = (weights or config.weights).scaled()
-    positions = index._positions(only)
+    positions = list(positions) if positions is not None else index._positions(only)
     count = len(positions)
     size = count if limit is None else max(0, min(limit, count))
     if size == 0:

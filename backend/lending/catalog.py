@@ -24,7 +24,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -67,6 +67,8 @@ class CatalogProduct:
     view: ProductView
     # The rule's leaves a firm can act on (``changeable_leaves``): a near miss's candidates.
     changeable: tuple[tuple[Condition, bool], ...] = ()
+    # Where the product sits in the catalogue (and so in its ranking index): set by ``Catalog``.
+    position: int = -1
 
     @property
     def id(self) -> int:
@@ -149,12 +151,16 @@ class Catalog:
     def __init__(self, fingerprint: Fingerprint, products: Sequence[CatalogProduct]) -> None:
         """Prepare rules and ranking for ``products`` (CPU work: run it off the event loop)."""
         self.fingerprint = fingerprint
-        self.products = tuple(sorted(products, key=lambda p: p.id))
+        ordered = sorted(products, key=lambda p: p.id)
+        self.products = tuple(replace(p, position=i) for i, p in enumerate(ordered))
         self.by_id = {p.id: p for p in self.products}
         self.by_view_id = {p.view.id: p for p in self.products}
         self._ruled = [i for i, p in enumerate(self.products) if p.rule is not None]
         self._rules = RuleSet([p.rule for p in self.products if p.rule is not None])
         self.index: RankingIndex = prepare([p.view for p in self.products])
+        # Zero-padded view ids sort like product ids: a product's position is its index position.
+        if self.index.ids != [p.view.id for p in self.products]:
+            raise RuntimeError("the ranking index does not hold the products in catalogue order")
 
     def statuses(self, facts: dict[str, Any]) -> list[Status]:
         """Every product's rule answer for ``facts``, in ``products`` order."""

@@ -161,7 +161,11 @@ def _eligible(
     first: int,
 ) -> list[ProductMatch]:
     ranked = rank(
-        catalog.index, facts=facts, demand=demand, only=[e.view.id for e in entries], limit=first
+        catalog.index,
+        facts=facts,
+        demand=demand,
+        positions=[e.position for e in entries],
+        limit=first,
     )
     matches = []
     for item in ranked:
@@ -194,7 +198,9 @@ def _relevance(
     """Product id → position by relevance to the firm and demand (for ordering the others)."""
     if not entries:
         return {}
-    ranked = rank(catalog.index, facts=facts, demand=demand, only=[e.view.id for e in entries])
+    ranked = rank(
+        catalog.index, facts=facts, demand=demand, positions=[e.position for e in entries]
+    )
     return {int(item.product.id): position for position, item in enumerate(ranked)}
 
 

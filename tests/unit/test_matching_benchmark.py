@@ -35,7 +35,7 @@ def test_one_page_of_matches_is_ranked_and_explained():
     rules = [parse_rule(raw) for _, raw in products]
     index = prepare([product for product, _ in products])
 
-    ranked, explained = ours(RuleSet(rules), rules, index, [p.id for p, _ in products], FIRM)
+    ranked, explained = ours(RuleSet(rules), rules, index, FIRM)
 
     assert ranked == PAGE and explained >= 1
 

@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -143,8 +144,18 @@ def test_a_pruned_page_equals_the_full_ranking(
     # then the pages are equal, field for field, and are the head of the full order
     assert pruned == full
     assert pruned == everything[:limit]
+    # and ranking by index positions instead of ids gives the same page
+    held = [p for p, product_id in enumerate(index.ids) if wanted is None or product_id in wanted]
+    by_position = {key: value for key, value in call.items() if key != "only"}
+    assert rank(index, limit=limit, positions=held, **by_position) == pruned
     keys = [(-result.score, result.product.id) for result in everything]
     assert keys == sorted(keys)
+
+
+def test_only_and_positions_cannot_both_be_given() -> None:
+    index = prepare([])
+    with pytest.raises(ValueError, match="not both"):
+        rank(index, facts={}, demand=None, only=["p000"], positions=[0])
 
 
 def test_a_page_of_many_equal_products_is_settled_in_id_order() -> None:
