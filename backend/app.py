@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 
 from backend.audit.http import export_endpoint
 from backend.credit.http import ingest_endpoint
+from backend.enterprises.credit_code_page import credit_code_page
 from backend.identity.http_auth import bearer_token
 from backend.middleware import RequestMiddleware
 from backend.observability import configure_logging
@@ -53,6 +54,7 @@ class XinrongGraphQL(GraphQL):
             user_agent=request.headers.get("user-agent"),
             bearer_token=bearer_token(request),
             idempotency_key=request.headers.get("idempotency-key"),
+            base_url=str(request.base_url),
         )
 
 
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         Route("/ingest/{category}", ingest_endpoint, methods=["POST"]),
         Route("/audit/export", export_endpoint, methods=["GET"]),
         Route("/statistics/export.csv", statistics_export_endpoint, methods=["GET"]),
+        Route("/c/{slug:path}", credit_code_page, methods=["GET"]),
         Mount("/", app=StaticFiles(directory=WEB_DIR, html=True), name="web"),
     ]
     app = Starlette(

@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///./xinrong.db"
 _LOCAL_DIR = ".xinrong"
@@ -44,6 +45,9 @@ class Settings:
     verify_window_minutes: int = 60
     trusted_proxies: tuple[str, ...] = ()
     log_level: str = "INFO"
+    # Where the public pages (the credit code's /c/…) are reached from outside, e.g.
+    # "https://xinrong.example.cn"; None: the base URL of the request that asks for the link.
+    public_base_url: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -103,6 +107,24 @@ def _list(raw: str | None) -> tuple[str, ...]:
     return tuple(item.strip() for item in (raw or "").split(",") if item.strip())
 
 
+def _base_url(raw: str | None) -> str | None:
+    """An absolute http(s) base URL without a trailing slash, or None when unset."""
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return None
+    parsed = urlsplit(value)
+    if (
+        parsed.scheme not in {"http", "https"}
+        or not parsed.netloc
+        or parsed.query
+        or parsed.fragment
+    ):
+        raise SettingsError(
+            f"XINRONG_PUBLIC_BASE_URL must be an http(s) address like https://host, got {raw!r}"
+        )
+    return value
+
+
 def load_settings(
     environ: dict[str, str] | None = None, *, workdir: Path | None = None
 ) -> Settings:
@@ -143,4 +165,5 @@ def load_settings(
         max_ingest_bytes=_int(env_vars, "XINRONG_MAX_INGEST_BYTES", 8 * 1024**3),
         trusted_proxies=_list(env_vars.get("XINRONG_TRUSTED_PROXIES")),
         log_level=env_vars.get("XINRONG_LOG_LEVEL", "INFO").upper(),
+        public_base_url=_base_url(env_vars.get("XINRONG_PUBLIC_BASE_URL")),
     )

@@ -30,6 +30,9 @@ class Context:
     bearer_token: str | None
     # The ``Idempotency-Key`` header: a retried mutation with the same key changes nothing twice.
     idempotency_key: str | None = None
+    # The request's own base URL ("http://host:port/"): absolute links when no public base URL
+    # is configured (the credit code's page).
+    base_url: str | None = None
     _account: Account | None = None
     _principal: identity.Principal | None = None
     _loaded: bool = False

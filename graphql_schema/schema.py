@@ -13,6 +13,7 @@ from backend.settings import Settings
 from graphql_schema.audit import AuditQuery
 from graphql_schema.consent import ConsentMutation, ConsentQuery
 from graphql_schema.credit import CreditMutation
+from graphql_schema.credit_code import CreditCodeMutation, CreditCodeQuery
 from graphql_schema.credit_profile import CreditProfileQuery
 from graphql_schema.declarations import DeclarationMutation, DeclarationQuery
 from graphql_schema.identity import IdentityMutation, IdentityQuery
@@ -52,6 +53,7 @@ Query = merge_types(
         RiskQuery,
         StatsQuery,
         PoliciesQuery,
+        CreditCodeQuery,
     ),
 )
 Mutation = merge_types(
@@ -70,6 +72,7 @@ Mutation = merge_types(
         MatchesMutation,
         RiskMutation,
         PoliciesMutation,
+        CreditCodeMutation,
     ),
 )
 

@@ -74,5 +74,21 @@ class EnterpriseFeatures(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class CreditCode(Base):
+    """An enterprise's credit code (信用码), when it has ever turned it on.
+
+    While on, ``slug`` names the public page (``/c/<slug>``) that shows the firm's name and grade
+    only. Turning it off clears the slug, so the old link and printed QR codes stop at once;
+    turning it on again draws a new slug (unique, random, never reused).
+    """
+
+    __tablename__ = "credit_codes"
+
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
+    slug: Mapped[str | None] = mapped_column(String(43), unique=True, default=None)
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 #: Fact name → column of ``enterprise_features``: what the rule compiler reads (SQL matching).
 FEATURE_COLUMNS: dict[str, Any] = dict(EnterpriseFeatures.__table__.c.items())

@@ -269,6 +269,14 @@ OPERATIONS: list[Operation] = [
             }
         ),
     ),
+    Operation("myCreditCode", "query { myCreditCode { enabled url } }", ENTERPRISES),
+    Operation(
+        "setCreditCode",
+        f"mutation($enabled: Boolean!) {{ setCreditCode(enabled: $enabled) "
+        f"{{ creditCode {{ enabled url }} {ERR} }} }}",
+        ENTERPRISES,
+        fixed({"enabled": True}),
+    ),
     Operation("myObjections", "query { myObjections { id } }", ENTERPRISES),
     Operation("myRepairRequests", "query { myRepairRequests { id } }", ENTERPRISES),
     Operation("myInbox", "query { myInbox { id } }", ENTERPRISES | ONLY_X),
@@ -693,6 +701,7 @@ HTTP_ROUTES: dict[str, frozenset[str]] = {
     "/ingest/{category}": frozenset({DATA_PROVIDER}),
     "/audit/export": frozenset({AUDITOR}),
     "/statistics/export.csv": ONLY_GOVERNMENT,
+    "/c/{slug:path}": EVERYONE,  # a credit code's public page (name and grade, when switched on)
     "": EVERYONE,  # the web page (static files)
 }
 

@@ -21,6 +21,7 @@ DEMO_USCC = "91371302MA3CDXY10K"
 DEMO_NAME = "临沂沂蒙顺达物流有限公司"
 DEMO_REP = "王建国"
 DEMO_REP_ID = "371302198001011239"
+_FAILED_LOAD = re.compile(r"Failed to load resource: .*status of (\d+)")
 
 
 @dataclass
@@ -39,8 +40,13 @@ class Problems:
         return self
 
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.seen.append(f"console: {message.text}")
+        if message.type != "error":
+            return
+        # Chromium also logs every HTTP error as a console error: not a problem when expected.
+        status = _FAILED_LOAD.match(message.text)
+        if status and int(status.group(1)) in self.expected_statuses:
+            return
+        self.seen.append(f"console: {message.text}")
 
     def _failed(self, request: Request) -> None:
         self.seen.append(f"request failed: {request.method} {request.url} {request.failure}")

@@ -17,11 +17,15 @@ export function onAuthLost(handler) {
 
 /** Thrown for network failures and unexpected GraphQL errors; `message` is for people. */
 export class ApiError extends Error {
-  constructor(message, code = null) {
+  constructor(message, code = null, field = null) {
     super(message);
     this.code = code;
+    this.field = field;
   }
 }
+
+/** Error codes whose message is written for the person using the page. */
+const SAYABLE = new Set(["FORBIDDEN", "VALIDATION_ERROR", "NOT_FOUND", "NOT_AUTHORIZED", "RATE_LIMITED"]);
 
 export function getToken() {
   try {
@@ -43,9 +47,9 @@ export function clearToken() {
   }
 }
 
-/** Run one GraphQL operation and return its `data`. */
-export async function graphql(query, variables = {}) {
-  const headers = { "Content-Type": "application/json", Accept: "application/json" };
+/** Run one GraphQL operation and return its `data`; `extraHeaders` e.g. {"Idempotency-Key": …}. */
+export async function graphql(query, variables = {}, extraHeaders = {}) {
+  const headers = { ...extraHeaders, "Content-Type": "application/json", Accept: "application/json" };
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
@@ -76,8 +80,9 @@ export async function graphql(query, variables = {}) {
   if (errors.length > 0) {
     const first = errors[0];
     const code = first.extensions?.code ?? null;
-    const readable = code === "FORBIDDEN" && first.message ? first.message : "服务出现问题，请稍后重试";
-    throw new ApiError(readable, code);
+    // Refusals and argument checks carry a Chinese message for people; anything else does not.
+    const readable = SAYABLE.has(code) && first.message ? first.message : "服务出现问题，请稍后重试";
+    throw new ApiError(readable, code, first.extensions?.field ?? null);
   }
   if (!body.data) throw new ApiError("服务出现问题，请稍后重试");
   return body.data;

@@ -79,19 +79,29 @@ function showMeError(message) {
 async function showPageView(pageName, arg, focus, run) {
   const entry = PAGE_VIEWS[pageName];
   byId("page-title").textContent = entry.title;
-  const content = byId("page-content");
+  // Each view draws into its own element: a late answer of a view already left lands nowhere.
+  const content = document.createElement("div");
+  byId("page-content").replaceChildren(content);
   showLoading(content);
   document.body.classList.toggle("wide", Boolean(entry.wide));
   showView("page", focus, entry.title);
+  let flashed = null;
   const context = {
     me: state.me,
     arg,
-    go,
+    go: (hash) => {
+      if (flashed) state.flash = flashed;
+      go(hash);
+    },
     refreshMe: async () => {
       state.me = await api.fetchMe();
       return state.me;
     },
-    flash: (message, kind = "ok") => showNotice({ message, kind }),
+    // A flash shows now, and once more on the next view only when this view goes on to it.
+    flash: (message, kind = "ok") => {
+      flashed = { message, kind };
+      showNotice(flashed);
+    },
   };
   try {
     const module = await import(`./${entry.module}`);

@@ -69,8 +69,13 @@ export function showUserErrors(form, errors) {
 /** Check the `required` inputs; show their data-required-message; true when all are filled. */
 export function checkRequired(form) {
   let ok = true;
+  const checked = new Set();
   for (const input of form.querySelectorAll("input[required], select[required], textarea[required]")) {
-    const missing = input.type === "checkbox" ? !input.checked : !input.value.trim();
+    if (checked.has(input.name)) continue; // a group of radio buttons is one answer
+    checked.add(input.name);
+    const missing = input.type === "checkbox" || input.type === "radio"
+      ? !form.querySelector(`[name="${CSS.escape(input.name)}"]:checked`)
+      : !input.value.trim();
     if (missing) {
       showError(form, input.name, input.dataset.requiredMessage || "此项必填");
       ok = false;

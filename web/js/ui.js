@@ -99,7 +99,8 @@ export async function loadInto(container, fetch, render) {
   }
   container.removeAttribute("aria-busy");
   const nodes = render(data);
-  container.replaceChildren(...(Array.isArray(nodes) ? nodes : [nodes]));
+  const shown = (Array.isArray(nodes) ? nodes.flat() : [nodes]).filter((node) => node !== null && node !== undefined && node !== false);
+  container.replaceChildren(...shown);
 }
 
 /** Run `task` with `button` disabled and saying `busyText`; the label comes back even on failure. */
