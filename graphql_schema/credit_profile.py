@@ -50,6 +50,7 @@ class CategorySummary:
     label: str
     disclosure: str
     count: int
+    latest_on: date | None = strawberry.field(description="该类最新一条记录的日期（无记录时为空）")
 
 
 @strawberry.type(description="一条信用记录（官方归集）")

@@ -354,6 +354,20 @@ class LendingQuery:
 
     @strawberry.field(
         extensions=roles(Role.INSTITUTION),
+        description=(
+            "本机构收到的一笔贷款申请（其他机构的申请为 NOT_FOUND；接口令牌须有 APPLICATIONS 权限）"
+        ),
+    )
+    async def application(self, info: Info, id: strawberry.ID) -> Application:
+        async def work(session: AsyncSession, actor: Actor) -> Application:
+            row = await decisions.lender_application(session, actor, id)
+            (view,) = await application_views(session, [row])
+            return Application.from_view(view)
+
+        return await info.context.read(work)
+
+    @strawberry.field(
+        extensions=roles(Role.INSTITUTION),
         description="本机构登记的贷款，由新到旧（接口令牌须有 APPLICATIONS 权限）",
     )
     async def loans(self, info: Info, first: int = 20, after: str | None = None) -> LoanPage:

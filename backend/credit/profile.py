@@ -36,6 +36,7 @@ class CategorySummary:
     label: str
     disclosure: str
     count: int
+    latest_on: date | None = None  # the newest visible record's date (None: none, or undated)
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,18 @@ async def own_enterprise(*, session: AsyncSession, runtime: Runtime, actor: Acto
 async def category_summaries(
     *, session: AsyncSession, enterprise_id: int, today: date | None = None
 ) -> list[CategorySummary]:
-    """Every category of the sharing list with the enterprise's visible record count (one query)."""
-    counts = dict(
-        (
-            await session.execute(
-                select(CreditRecord.category, func.count())
-                .where(
-                    CreditRecord.enterprise_id == enterprise_id, visible_on(today or china_today())
-                )
-                .group_by(CreditRecord.category)
-            )
-        ).all()
-    )
+    """Every category of the sharing list with the enterprise's visible record count and the date
+    of its newest record (one query)."""
+    rows = (
+        await session.execute(
+            select(CreditRecord.category, func.count(), func.max(CreditRecord.occurred_on))
+            .where(CreditRecord.enterprise_id == enterprise_id, visible_on(today or china_today()))
+            .group_by(CreditRecord.category)
+        )
+    ).all()
+    found = {category: (int(count), latest) for category, count, latest in rows}
     return [
-        CategorySummary(spec.code, spec.label, spec.disclosure, int(counts.get(spec.code, 0)))
+        CategorySummary(spec.code, spec.label, spec.disclosure, *found.get(spec.code, (0, None)))
         for spec in load_sharing_list().categories.values()
     ]
 

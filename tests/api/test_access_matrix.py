@@ -528,6 +528,12 @@ OPERATIONS: list[Operation] = [
     ),
     # --- lending: institutions ----------------------------------------------------------------
     Operation("applications", "query { applications(first: 5) { items { id } } }", ONLY_X),
+    Operation(
+        "application",
+        "query($id: ID!) { application(id: $id) { id status } }",
+        ONLY_X,
+        _with(World.application_id, lambda i: {"id": i}),
+    ),
     Operation("loans", "query { loans(first: 5) { items { id } } }", ONLY_X),
     Operation("matchedDemands", "query { matchedDemands(first: 5) { items { id } } }", ONLY_X),
     Operation(

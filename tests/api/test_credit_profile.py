@@ -26,7 +26,7 @@ PROFILE = """
 query Profile($category: String, $first: Int, $after: String) {
   myCreditProfile {
     enterprise { uscc }
-    categorySummaries { category label disclosure count }
+    categorySummaries { category label disclosure count latestOn }
     records(category: $category, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -78,6 +78,8 @@ async def test_records_of_another_category_are_stored_and_shown_with_their_sourc
     counts = {s["category"]: s["count"] for s in shown["categorySummaries"]}
     assert counts["admin_penalty"] == 1 and counts["registration"] == 1
     assert "tax" in counts and counts["tax"] == 0  # every category is listed
+    latest = {s["category"]: s["latestOn"] for s in shown["categorySummaries"]}
+    assert latest["admin_penalty"] == "2025-06-01" and latest["tax"] is None
     penalty_items = [i for i in shown["records"]["items"] if i["category"] == "admin_penalty"]
     assert penalty_items[0]["source"] == "测试数据提供方 credit"
     assert penalty_items[0]["fields"]["doc_number"] == "罚-1"

@@ -375,6 +375,25 @@ async def test_another_institution_neither_sees_nor_decides(client, runtime) -> 
     assert item["product"]["id"] == product_id and item["demand"]["id"] == demand_id
 
 
+async def test_one_application_is_read_by_id_only_by_its_institution(client, runtime) -> None:
+    # given an application to the bank, and a rival bank
+    bank, product_id, firm, demand_id = await world(client, runtime)
+    application_id = (await apply(client, firm, product_id, demand_id))["application"]["id"]
+    rival = await institution_user(client, runtime, name="另一家银行")
+    query = "query($id: ID!) { application(id: $id) { id status product { id } } }"
+    # when
+    own = await client.execute(query, {"id": application_id}, token=bank.token)
+    other = await client.execute(query, {"id": application_id}, token=rival.token)
+    unknown = await client.execute(query, {"id": "999999"}, token=bank.token)
+    garbage = await client.execute(query, {"id": "x' OR 1=1"}, token=bank.token)
+    # then
+    assert own.errors == [] and own.data["application"]["id"] == application_id
+    assert own.data["application"]["status"] == "SUBMITTED"
+    assert own.data["application"]["product"]["id"] == product_id
+    for refused in (other, unknown, garbage):
+        assert [e["extensions"]["code"] for e in refused.errors] == ["NOT_FOUND"]
+
+
 async def test_withdrawn_application_frees_the_slot(client, runtime) -> None:
     _bank, product_id, firm, demand_id = await world(client, runtime)
     application_id = (await apply(client, firm, product_id, demand_id))["application"]["id"]
