@@ -50,3 +50,8 @@ export function formatCount(value) {
 export function formatMonths(value) {
   return value === null || value === undefined ? "—" : `${value}个月`;
 }
+
+/** A range of months: "3–36个月", or "12个月" when both ends are the same. */
+export function formatMonthsRange(low, high) {
+  return low === high ? formatMonths(low) : `${low}–${high}个月`;
+}

@@ -3,17 +3,12 @@
 // "只看未确认" filter, and 确认 (acknowledgeRiskAlert) for each open alert.
 
 import { graphql } from "../api.js";
+import { checkboxField } from "../fields.js";
 import { formatDateTime } from "../format.js";
+import { RISK_SEVERITY, statusBadge } from "../statuses.js";
 import { el, errorMessage, withBusyButton } from "../ui.js";
-import {
-  SEVERITY,
-  filterCheckbox,
-  latestLoader,
-  pagedTable,
-  statusBadge,
-  toolbar,
-  twoLines,
-} from "./bank_shared.js";
+import { idPage } from "../widgets.js";
+import { filteredTable, toolbar, twoLines } from "./bank_shared.js";
 
 const PAGE_SIZE = 50;
 const ALERTS = `query RiskAlerts($after: ID, $first: Int!, $open: Boolean!) {
@@ -28,7 +23,7 @@ const ACKNOWLEDGE = `mutation AcknowledgeRiskAlert($id: ID!) {
 
 async function fetchPage(openOnly, after) {
   const items = (await graphql(ALERTS, { after, first: PAGE_SIZE, open: openOnly })).riskAlerts;
-  return { items, next: items.length === PAGE_SIZE ? items[items.length - 1].id : null };
+  return idPage(items, PAGE_SIZE);
 }
 
 function acknowledged(at) {
@@ -62,8 +57,8 @@ function statusCell(alert, context) {
 function columns(context) {
   return [
     { label: "企业", rowHeader: true, cell: (a) => twoLines(a.enterprise.name, a.enterprise.uscc, { mono: true }) },
-    { label: "类别", cell: (a) => [...twoLines(a.kindLabel), statusBadge(SEVERITY, a.severity)] },
-    { label: "时间", nowrap: true, cell: (a) => formatDateTime(a.createdAt) },
+    { label: "类别", cell: (a) => [...twoLines(a.kindLabel), statusBadge(RISK_SEVERITY, a.severity)] },
+    { label: "时间", className: "nowrap", cell: (a) => formatDateTime(a.createdAt) },
     { label: "详情", cell: (a) => twoLines(a.message, `贷款编号 ${a.loanId}`) },
     { label: "处理", cell: (a) => statusCell(a, context) },
   ];
@@ -73,21 +68,15 @@ function columns(context) {
 export async function render(container, context) {
   let openOnly = false;
   const results = el("div", { class: "bank-results" });
-  const load = latestLoader(results);
-  const reload = () =>
-    load(
-      () => fetchPage(openOnly, null),
-      (first) =>
-        pagedTable({
-          caption: "本机构的贷后预警",
-          columns: columns(context),
-          first,
-          fetchPage: (after) => fetchPage(openOnly, after),
-          empty: openOnly ? "没有未确认的预警。" : "暂无贷后预警。本机构有存续贷款的企业出现新的负面信息时，这里会提醒。",
-        }),
-    );
-  const filter = filterCheckbox({
+  const reload = filteredTable(results, {
+    caption: "本机构的贷后预警",
+    columns: () => columns(context),
+    fetchPage: (after) => fetchPage(openOnly, after),
+    empty: () => (openOnly ? "没有未确认的预警。" : "暂无贷后预警。本机构有存续贷款的企业出现新的负面信息时，这里会提醒。"),
+  });
+  const filter = checkboxField({
     label: "只看未确认",
+    className: "bank-filter bank-filter-check",
     onChange: (checked) => {
       openOnly = checked;
       reload();

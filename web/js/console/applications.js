@@ -4,46 +4,24 @@
 // decision: approve with amount (万元), rate (%) and term, or reject with a reason; then the
 // disbursement.
 
-import { graphql } from "../api.js";
+import { percent, wan, yuanToWan } from "../amounts.js";
+import { ApiError, graphql } from "../api.js";
+import { chinaToday, formatDay } from "../dates.js";
+import { checkboxField } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatAmount, formatDate, formatDateTime, formatMonths } from "../format.js";
 import {
-  backLink,
-  card,
-  el,
-  emptyState,
-  errorMessage,
-  facts,
-  loadInto,
-  showLoading,
-  uniqueId,
-  withBusyButton,
-} from "../ui.js";
-import {
+  ACCESS_PURPOSE_LABELS,
   APPLICATION_STATUS,
   LOAN_STATUS,
-  SIZE_CLASSES,
-  chinaToday,
-  dataTable,
-  filterSelect,
-  focusInvalid,
-  forPercentFields,
-  formatDay,
-  latestLoader,
-  pagedTable,
-  percent,
-  readNumber,
+  SIZE_CLASS_LABELS,
   statusBadge,
-  statusOptions,
-  toolbar,
-  twoLines,
-  wan,
-  yuanToWan,
-} from "./bank_shared.js";
+} from "../statuses.js";
+import { backLink, card, el, emptyState, errorMessage, facts, loadInto, showLoading, withBusyButton } from "../ui.js";
+import { connectionPage, dataTable } from "../widgets.js";
+import { BANK_TABLE, focusInvalid, forPercentFields, readNumber, statusFilteredList, twoLines } from "./bank_shared.js";
 
 const PAGE_SIZE = 50;
-const DETAIL_PAGE_SIZE = 100;
-const DETAIL_MAX_PAGES = 20;
 const RECORDS_SHOWN = 12;
 const HIDDEN_RECORD_FIELDS = new Set(["uscc", "name"]);
 
@@ -56,24 +34,21 @@ const LIST = `query BankApplications($status: ApplicationStatus, $after: String,
     pageInfo { hasNextPage endCursor }
   }
 }`;
-const DETAIL = `query BankApplication($after: String, $first: Int!) {
-  applications(first: $first, after: $after) {
-    items {
-      id status productName productVersion createdAt decidedAt
-      requestedAmount requestedTermMonths approvedAmount annualRate approvedTermMonths
-      decisionReason referralConsent authorizationId
-      enterprise {
-        name uscc entityTypeLabel regionName industryCode sizeClass establishedOn
-        registeredCapital legalRepName legalRepIdNumberMasked
-      }
-      product {
-        id productType version minAmount maxAmount minTermMonths maxTermMonths
-        minAnnualRate maxAnnualRate requiredScopeLabels
-      }
-      demand { amount termMonths purpose }
-      loan { id amount annualRate termMonths disbursedOn isCreditLoan isFirstLoan status statusOn }
+const DETAIL = `query BankApplication($id: ID!) {
+  application(id: $id) {
+    id status productName productVersion createdAt decidedAt
+    requestedAmount requestedTermMonths approvedAmount annualRate approvedTermMonths
+    decisionReason referralConsent authorizationId
+    enterprise {
+      name uscc entityTypeLabel regionName industryCode sizeClass establishedOn
+      registeredCapital legalRepName legalRepIdNumberMasked
     }
-    pageInfo { hasNextPage endCursor }
+    product {
+      id productType version minAmount maxAmount minTermMonths maxTermMonths
+      minAnnualRate maxAnnualRate requiredScopeLabels
+    }
+    demand { amount termMonths purpose }
+    loan { id amount annualRate termMonths disbursedOn isCreditLoan isFirstLoan status statusOn }
   }
 }`;
 const DECIDE = `mutation DecideApplication($input: DecideApplicationInput!) {
@@ -99,8 +74,7 @@ const REPORT = `query LoanApprovalReport($uscc: String!) {
 
 async function fetchPage(status, after) {
   const data = await graphql(LIST, { status: status || null, after, first: PAGE_SIZE });
-  const page = data.applications;
-  return { items: page.items, next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null };
+  return connectionPage(data.applications);
 }
 
 function detailHash(application) {
@@ -120,53 +94,33 @@ function openLink(a) {
 const LIST_COLUMNS = [
   { label: "企业", rowHeader: true, cell: firmCell },
   { label: "产品", cell: (a) => a.productName },
-  { label: "申请金额（万元）", numeric: true, cell: (a) => wan(a.requestedAmount) },
-  { label: "期限", nowrap: true, cell: (a) => formatMonths(a.requestedTermMonths) },
-  { label: "提交日期", nowrap: true, cell: (a) => formatDay(a.createdAt) },
+  { label: "申请金额（万元）", className: "num", cell: (a) => wan(a.requestedAmount) },
+  { label: "期限", className: "nowrap", cell: (a) => formatMonths(a.requestedTermMonths) },
+  { label: "提交日期", className: "nowrap", cell: (a) => formatDay(a.createdAt) },
   { label: "状态", cell: (a) => statusBadge(APPLICATION_STATUS, a.status) },
   { label: "操作", cell: openLink },
 ];
 
-async function renderList(container, context) {
-  let status = "";
-  const results = el("div", { class: "bank-results" });
-  const load = latestLoader(results);
-  const reload = () =>
-    load(
-      () => fetchPage(status, null),
-      (first) =>
-        pagedTable({
-          caption: "本机构收到的贷款申请",
-          columns: LIST_COLUMNS,
-          first,
-          fetchPage: (after) => fetchPage(status, after),
-          empty: status ? "没有该状态的申请。" : "还没有收到贷款申请。",
-        }),
-    );
-  const filter = filterSelect({
-    label: "状态",
-    options: statusOptions(APPLICATION_STATUS),
-    onChange: (value) => {
-      status = value;
-      reload();
-    },
+async function renderList(container) {
+  await statusFilteredList(container, {
+    caption: "本机构收到的贷款申请",
+    statuses: APPLICATION_STATUS,
+    columns: () => LIST_COLUMNS,
+    fetchPage,
+    empty: (status) => (status ? "没有该状态的申请。" : "还没有收到贷款申请。"),
   });
-  container.replaceChildren(toolbar([filter]), results);
-  await reload();
 }
 
 // --- one application -------------------------------------------------------------------------
 
-/** The application `id` (there is no query for one: page through the list, newest first). */
+/** The application `id` to this institution (null when it is not one of ours). */
 async function findApplication(id) {
-  let after = null;
-  for (let page = 0; page < DETAIL_MAX_PAGES; page += 1) {
-    const data = (await graphql(DETAIL, { after, first: DETAIL_PAGE_SIZE })).applications;
-    const found = data.items.find((a) => a.id === id);
-    if (found || !data.pageInfo.hasNextPage) return found ?? null;
-    after = data.pageInfo.endCursor;
+  try {
+    return (await graphql(DETAIL, { id })).application;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "NOT_FOUND") return null;
+    throw error;
   }
-  return null;
 }
 
 function applicationCard(a) {
@@ -202,7 +156,7 @@ function enterpriseCard(e) {
       ["主体类型", e.entityTypeLabel],
       ["登记地", e.regionName || "—"],
       ["行业代码", e.industryCode || "—", { mono: true }],
-      ["企业规模", SIZE_CLASSES[e.sizeClass] ?? "暂无数据"],
+      ["企业规模", SIZE_CLASS_LABELS[e.sizeClass] ?? "暂无数据"],
       ["成立日期", formatDate(e.establishedOn)],
       ["注册资本", e.registeredCapital ? formatAmount(e.registeredCapital) : "—"],
       ["法定代表人", e.legalRepName],
@@ -241,9 +195,10 @@ function reportView(report, sharing, scopes) {
       { class: "bank-report-group" },
       el("h3", {}, title),
       dataTable({
+        ...BANK_TABLE,
         caption: title,
         columns: [
-          { label: "日期", nowrap: true, cell: (r) => formatDate(r.occurredOn) },
+          { label: "日期", className: "nowrap", cell: (r) => formatDate(r.occurredOn) },
           { label: "内容", cell: (r) => recordText(r, labels) },
           { label: "来源", cell: (r) => r.source },
         ],
@@ -300,7 +255,7 @@ function sharedCard(a) {
     "bank-detail-card bank-wide-card",
     facts([
       ["授权范围", labels.length > 0 ? labels.join("、") : "该产品不需要企业授权非公开信息"],
-      ["授权用途", "贷中审批"],
+      ["授权用途", ACCESS_PURPOSE_LABELS.LOAN_APPROVAL],
       ["授权编号", a.authorizationId, { mono: true }],
     ]),
     el("p", { class: "hint" }, "信用报告含公开信息及授权范围内的信息。每次查询都会记录，并向企业展示。"),
@@ -424,9 +379,6 @@ function decideCard(a, refresh) {
 }
 
 function disburseFields(a) {
-  const boxId = uniqueId("credit-loan");
-  const box = el("input", { type: "checkbox", id: boxId, name: "isCreditLoan" });
-  box.checked = a.product.productType === "CREDIT";
   return [
     el(
       "div",
@@ -449,7 +401,12 @@ function disburseFields(a) {
         requiredMessage: "请填写放款日期",
       }),
     ),
-    el("div", { class: "field bank-check" }, box, el("label", { for: boxId }, "信用贷款（无抵押、无担保）")),
+    checkboxField({
+      name: "isCreditLoan",
+      label: "信用贷款（无抵押、无担保）",
+      checked: a.product.productType === "CREDIT",
+      className: "field bank-check",
+    }),
   ];
 }
 
@@ -537,5 +494,5 @@ async function renderDetail(container, context, id) {
 /** Draw the list of applications, or one application when the hash names it. */
 export async function render(container, context) {
   if (context.arg) await renderDetail(container, context, context.arg);
-  else await renderList(container, context);
+  else await renderList(container);
 }

@@ -1,112 +1,18 @@
 // bank_shared.js — owns what the bank console's views (products, product_edit, applications,
-// demands, alerts) share: status and code labels, exact 万元/% ⇄ 元/fraction conversion, the
-// scrolling data table, the filter bar and the dialogs.
+// demands, alerts) share: the look of their tables (BANK_TABLE), a paged table that reloads
+// with its filters and a list view filtered by status, reading the 万元, % and month numbers typed in its forms, the server's rate
+// messages for percentage fields, a firm's name over its code, the filter bar and the dialogs.
 
+import { decimalPlaces, isDecimal, shiftDecimal } from "../amounts.js";
 import { showError } from "../form.js";
-import { badge, el, loadInto, uniqueId } from "../ui.js";
+import { statusOptions } from "../statuses.js";
+import { el, loadInto, uniqueId } from "../ui.js";
+import { pagedTable } from "../widgets.js";
 
-export const PRODUCT_TYPES = [
-  ["CREDIT", "信用贷"],
-  ["GUARANTEED", "担保贷"],
-  ["MORTGAGE", "抵押贷"],
-  ["PLEDGE", "质押贷"],
-];
+/** The bank console's table look: options for dataTable and pagedTable (widgets.js). */
+export const BANK_TABLE = { tableClass: "bank-table", wrapClass: "bank-table-wrap", moreClass: "bank-more" };
 
-export const PRODUCT_STATUS = {
-  ACTIVE: ["在售", "ok"],
-  PAUSED: ["已暂停", "warn"],
-  RETIRED: ["已下架", ""],
-};
-
-export const APPLICATION_STATUS = {
-  SUBMITTED: ["待审批", "warn"],
-  APPROVED: ["已批准", "ok"],
-  REJECTED: ["未获批准", "error"],
-  DISBURSED: ["已放款", "ok"],
-  WITHDRAWN: ["已撤回", ""],
-  CLOSED: ["已结清", ""],
-};
-
-export const LOAN_STATUS = {
-  NORMAL: ["正常", "ok"],
-  OVERDUE: ["逾期", "warn"],
-  DEFAULT: ["违约", "error"],
-  REPAID: ["已结清", ""],
-};
-
-export const SEVERITY = {
-  LOW: ["关注", ""],
-  MEDIUM: ["较高", "warn"],
-  HIGH: ["严重", "error"],
-};
-
-export const SIZE_CLASSES = { micro: "微型", small: "小型", medium: "中型", large: "大型" };
-
-/** A status badge from one of the tables above (unknown codes shown as they are). */
-export function statusBadge(table, code) {
-  const [text, kind] = table[code] ?? [code || "—", ""];
-  return badge(text, kind);
-}
-
-/** [value, text] options for a status filter: "全部" first. */
-export function statusOptions(table) {
-  return [["", "全部"], ...Object.entries(table).map(([code, [text]]) => [code, text])];
-}
-
-// --- exact decimal text ---------------------------------------------------------------------
-
-const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
-
-/**
- * Move the decimal point of a plain decimal text by `places` without floating point:
- * ("12.5", 4) → "125000", ("4.35", -2) → "0.0435", ("3000000.00", -4) → "300". Null if not a number.
- */
-export function shiftDecimal(text, places) {
-  const match = DECIMAL.exec(String(text ?? "").trim());
-  if (!match) return null;
-  const whole = match[1];
-  let digits = whole + (match[2] ?? "");
-  let point = whole.length + places;
-  if (point < 0) {
-    digits = "0".repeat(-point) + digits;
-    point = 0;
-  }
-  if (point > digits.length) digits += "0".repeat(point - digits.length);
-  const intPart = digits.slice(0, point).replace(/^0+(?=\d)/, "") || "0";
-  const fraction = digits.slice(point).replace(/0+$/, "");
-  return fraction ? `${intPart}.${fraction}` : intPart;
-}
-
-/** Decimal places of a plain decimal text ("12.50" → 2). */
-function decimalPlaces(text) {
-  const match = DECIMAL.exec(text);
-  return match && match[2] ? match[2].length : 0;
-}
-
-/** 元 from the API ("3000000.00") → 万元 as typed in a form ("300"). */
-export function yuanToWan(value) {
-  return value === null || value === undefined ? "" : shiftDecimal(value, -4) ?? "";
-}
-
-/** A fraction from the API ("0.0435") → a percentage as typed in a form ("4.35"). */
-export function fractionToPercent(value) {
-  return value === null || value === undefined ? "" : shiftDecimal(value, 2) ?? "";
-}
-
-/** 元 → "300" (万元, with separators) for table cells under a "（万元）" heading. */
-export function wan(value) {
-  const text = yuanToWan(value);
-  if (!text) return "—";
-  const [whole, fraction] = text.split(".");
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  return fraction ? `${grouped}.${fraction}` : grouped;
-}
-
-/** A fraction → "4.35%". */
-export function percent(value) {
-  const text = fractionToPercent(value);
-  return text ? `${text}%` : "—";
-}
+// --- numbers typed in forms -------------------------------------------------------------------
 
 /**
  * Read a number typed in a form field and convert it: kind "wan" (万元 → 元), "percent"
@@ -124,7 +30,7 @@ export function readNumber(form, name, text, kind) {
     if (!/^\d+$/.test(value)) return fail("请填写整数月数，如 12");
     return Number(value);
   }
-  if (!DECIMAL.test(value)) {
+  if (!isDecimal(value)) {
     return fail(kind === "percent" ? "请填写百分数的数字，如 4.35" : "请填写以万元为单位的数字，如 50 或 0.5");
   }
   if (kind === "percent") {
@@ -154,43 +60,6 @@ export function focusInvalid(form) {
   if (bad) bad.focus();
 }
 
-/** Split a list typed in one field ("3713, 3714" or "纯信用、随借随还") into items. */
-export function splitList(text) {
-  return String(text ?? "")
-    .split(/[\s,，、;；]+/)
-    .map((item) => item.trim())
-    .filter(Boolean);
-}
-
-// --- dates ----------------------------------------------------------------------------------
-
-const CHINA_DAY = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "long",
-  day: "numeric",
-});
-
-// en-CA writes dates as 2026-11-21.
-const ISO_DAY = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
-
-/** An ISO time → its day in China: "2026年11月21日". */
-export function formatDay(value) {
-  const date = value ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) return value || "—";
-  return CHINA_DAY.format(date);
-}
-
-/** Today in China as "2026-11-21" (the value of a date input). */
-export function chinaToday() {
-  return ISO_DAY.format(new Date());
-}
-
 // --- tables ---------------------------------------------------------------------------------
 
 /** A main line with a smaller second line under it (e.g. a firm's name and its code). */
@@ -201,89 +70,13 @@ export function twoLines(main, sub, { mono = false } = {}) {
   ];
 }
 
-function cellClass(column) {
-  if (column.numeric) return "num";
-  return column.nowrap ? "nowrap" : null;
-}
-
-function headerCell(column) {
-  return el("th", { scope: "col", class: cellClass(column) }, column.label);
-}
-
-function bodyCell(column, row) {
-  const header = Boolean(column.rowHeader);
-  return el(header ? "th" : "td", { scope: header ? "row" : null, class: cellClass(column) }, column.cell(row));
-}
-
-/**
- * A table that scrolls sideways inside its own box (never the page):
- * dataTable({caption, columns: [{label, cell(row), numeric, nowrap, rowHeader}], rows}) returns
- * {node, append(rows)}. `caption` names the table for screen readers.
- */
-export function dataTable({ caption, columns, rows }) {
-  const body = el("tbody");
-  const table = el(
-    "table",
-    { class: "bank-table" },
-    el("caption", { class: "bank-caption" }, caption),
-    el("thead", {}, el("tr", {}, columns.map(headerCell))),
-    body,
-  );
-  const append = (items) => {
-    for (const row of items) {
-      body.append(
-        el(
-          "tr",
-          {},
-          columns.map((c) => bodyCell(c, row)),
-        ),
-      );
-    }
-  };
-  append(rows);
-  const wrapAttributes = { class: "table-wrap bank-table-wrap", tabindex: "0", role: "group", "aria-label": caption };
-  const node = el("div", wrapAttributes, table);
-  return { node, append };
-}
-
-/**
- * A list that pages: `fetchPage(after)` → {items, next}; draws the table of the first page with
- * a "加载更多" button while `next` is not null. Returns the nodes for loadInto.
- */
-export function pagedTable({ caption, columns, first, fetchPage, empty }) {
-  if (first.items.length === 0) return el("p", { class: "empty-state" }, empty);
-  const table = dataTable({ caption, columns, rows: first.items });
-  const status = el("p", { class: "bank-more-status", role: "status" });
-  let next = first.next;
-  const more = el("button", { type: "button", class: "btn btn-secondary bank-more" }, "加载更多");
-  more.hidden = !next;
-  more.addEventListener("click", async () => {
-    more.disabled = true;
-    more.setAttribute("aria-busy", "true");
-    status.textContent = "正在加载…";
-    try {
-      const page = await fetchPage(next);
-      table.append(page.items);
-      next = page.next;
-      status.textContent = `已加载 ${page.items.length} 条`;
-    } catch (error) {
-      status.textContent = error?.message || "加载失败，请重试";
-    } finally {
-      more.disabled = false;
-      more.removeAttribute("aria-busy");
-      more.hidden = !next;
-    }
-  });
-  return [table.node, more, status];
-}
-
 const STALE = Symbol("stale");
 
 /**
  * loadInto for a list that reloads as filters change: latestLoader(container) returns
  * load(fetch, render); only the latest call draws, so a slow earlier answer never replaces it.
  */
-export function latestLoader(container) {
+function latestLoader(container) {
   let run = 0;
   return (fetch, render) => {
     const mine = ++run;
@@ -300,10 +93,51 @@ export function latestLoader(container) {
   };
 }
 
+/**
+ * A paged table in `results` that is drawn again as its filters change: filteredTable(results,
+ * {caption, columns() → the columns, fetchPage(cursor) → {items, next} under the current
+ * filters, empty() → the text for no rows}) returns reload(); only the latest reload draws.
+ */
+export function filteredTable(results, { caption, columns, fetchPage, empty }) {
+  const load = latestLoader(results);
+  return () =>
+    load(
+      () => fetchPage(null),
+      (first) => pagedTable({ ...BANK_TABLE, caption, columns: columns(), first, fetchPage, empty: empty() }),
+    );
+}
+
+/**
+ * A list view filtered by status: statusFilteredList(container, {caption, statuses (a status
+ * table of statuses.js), columns(reload) → the columns, fetchPage(status, cursor) → {items,
+ * next}, empty(status) → the text for no rows, actions (nodes for the bar)}). Draws the bar with
+ * its "状态" filter and the paged table, drawn again when the filter changes.
+ */
+export async function statusFilteredList(container, { caption, statuses, columns, fetchPage, empty, actions = [] }) {
+  let status = "";
+  const results = el("div", { class: "bank-results" });
+  const reload = filteredTable(results, {
+    caption,
+    columns: () => columns(reload),
+    fetchPage: (after) => fetchPage(status, after),
+    empty: () => empty(status),
+  });
+  const filter = filterSelect({
+    label: "状态",
+    options: statusOptions(statuses),
+    onChange: (value) => {
+      status = value;
+      reload();
+    },
+  });
+  container.replaceChildren(toolbar([filter], actions), results);
+  await reload();
+}
+
 // --- toolbar --------------------------------------------------------------------------------
 
 /** A labelled select for a filter bar; `onChange(value)` on every change. */
-export function filterSelect({ label, options, value = "", onChange }) {
+function filterSelect({ label, options, value = "", onChange }) {
   const id = uniqueId("filter");
   const select = el(
     "select",
@@ -312,14 +146,6 @@ export function filterSelect({ label, options, value = "", onChange }) {
   );
   select.value = value;
   return el("div", { class: "bank-filter" }, el("label", { for: id }, label), select);
-}
-
-/** A labelled checkbox for a filter bar; `onChange(checked)` on every change. */
-export function filterCheckbox({ label, checked = false, onChange }) {
-  const id = uniqueId("filter");
-  const box = el("input", { type: "checkbox", id, onchange: () => onChange(box.checked) });
-  box.checked = checked;
-  return el("div", { class: "bank-filter bank-filter-check" }, box, el("label", { for: id }, label));
 }
 
 /** The bar above a list: filters on the left, actions on the right. */

@@ -3,11 +3,14 @@
 // type, place, industry, size), which products fit, and 提供报价 — inviting the firm to apply
 // for one of them (offerForDemand), with an optional message.
 
+import { wan } from "../amounts.js";
 import { graphql } from "../api.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDateTime, formatMonths } from "../format.js";
+import { SIZE_CLASS_LABELS } from "../statuses.js";
 import { badge, el, loadInto } from "../ui.js";
-import { SIZE_CLASSES, openDialog, pagedTable, twoLines, wan } from "./bank_shared.js";
+import { connectionPage, pagedTable } from "../widgets.js";
+import { BANK_TABLE, openDialog, twoLines } from "./bank_shared.js";
 
 const PAGE_SIZE = 50;
 const DEMANDS = `query MatchedDemands($after: String, $first: Int!) {
@@ -26,14 +29,13 @@ const OFFER = `mutation OfferForDemand($input: OfferForDemandInput!) {
 
 async function fetchPage(after) {
   const data = await graphql(DEMANDS, { after, first: PAGE_SIZE });
-  const page = data.matchedDemands;
-  return { items: page.items, next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null };
+  return connectionPage(data.matchedDemands);
 }
 
 function firmCell(demand) {
   const e = demand.enterprise;
   const industry = e.industryCode ? `行业 ${e.industryCode}` : null;
-  const details = [e.entityTypeLabel, e.regionName, SIZE_CLASSES[e.sizeClass], industry].filter(Boolean).join(" · ");
+  const details = [e.entityTypeLabel, e.regionName, SIZE_CLASS_LABELS[e.sizeClass], industry].filter(Boolean).join(" · ");
   return [
     ...twoLines(e.name, e.uscc, { mono: true }),
     el("span", { class: "bank-sub" }, details),
@@ -109,8 +111,8 @@ function productsCell(demand, context) {
 function columns(context) {
   return [
     { label: "企业", rowHeader: true, cell: firmCell },
-    { label: "金额（万元）", numeric: true, cell: (d) => wan(d.amount) },
-    { label: "期限", nowrap: true, cell: (d) => formatMonths(d.termMonths) },
+    { label: "金额（万元）", className: "num", cell: (d) => wan(d.amount) },
+    { label: "期限", className: "nowrap", cell: (d) => formatMonths(d.termMonths) },
     { label: "用途", cell: (d) => d.purpose },
     { label: "发布时间", cell: (d) => formatDateTime(d.publishedAt) },
     { label: "授权", cell: (d) => (d.authorized ? badge("已授权本机构", "ok") : badge("未授权")) },
@@ -130,6 +132,7 @@ export async function render(container, context) {
     () => fetchPage(null),
     (first) =>
       pagedTable({
+        ...BANK_TABLE,
         caption: "匹配的融资需求",
         columns: columns(context),
         first,

@@ -3,21 +3,15 @@
 // assessment, and suspending or reactivating one (有进有出) after an in-page confirmation.
 
 import { graphql } from "../api.js";
+import { chinaToday } from "../dates.js";
+import { checkboxField, splitList } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDateTime } from "../format.js";
 import { INSTITUTION_KIND_LABELS, label } from "../labels.js";
-import { card, el, loadInto } from "../ui.js";
-import {
-  INSTITUTION_STATUS,
-  chinaToday,
-  confirmForm,
-  dataTable,
-  openPanel,
-  splitCodes,
-  statusBadge,
-  statusLine,
-  toggleButton,
-} from "./gov_shared.js";
+import { INSTITUTION_STATUS, statusBadge } from "../statuses.js";
+import { card, el, emptyState, loadInto } from "../ui.js";
+import { dataTable } from "../widgets.js";
+import { GOV_TABLE, confirmForm, formActions, openPanel, statusLine, toggleButton } from "./gov_shared.js";
 
 const LIST = `query ManagedInstitutions {
   managedInstitutions { id name uscc kind status regionCodes statusReason statusChangedAt createdAt }
@@ -61,13 +55,14 @@ function loadList(view) {
 }
 
 function institutionsTable(institutions, view) {
-  if (institutions.length === 0) return el("p", { class: "empty-state" }, "还没有接入的金融机构。");
+  if (institutions.length === 0) return emptyState("还没有接入的金融机构。");
   return dataTable({
+    ...GOV_TABLE,
     caption: "已接入的金融机构",
     rows: institutions,
     rowClass: (row) => (row.status === "ACTIVE" ? null : "is-muted"),
     columns: [
-      { label: "机构名称", cell: (row) => row.name },
+      { label: "机构名称", rowHeader: true, cell: (row) => row.name },
       { label: "类别", cell: (row) => label(INSTITUTION_KIND_LABELS, row.kind), className: "nowrap" },
       { label: "统一社会信用代码", cell: (row) => el("span", { class: "mono" }, row.uscc) },
       { label: "服务地区", cell: (row) => row.regionCodes.join("、"), className: "mono" },
@@ -75,7 +70,7 @@ function institutionsTable(institutions, view) {
       { label: "接入时间", cell: (row) => formatDateTime(row.createdAt), className: "nowrap" },
       { label: "操作", cell: (row) => actionButton(row, view) },
     ],
-  });
+  }).node;
 }
 
 function statusCell(row) {
@@ -175,30 +170,21 @@ function assessmentFields() {
       buildField({ name: "securityAssessment.assessor", label: "评估机构", required: true }),
     ),
     buildField({ name: "securityAssessment.summary", label: "评估结论摘要（可选）", type: "textarea", attributes: { rows: "2" } }),
-    passedCheckbox(),
+    checkboxField({
+      name: "securityAssessment.passed",
+      label: "已通过安全评估",
+      errorFor: "securityAssessment.passed",
+      className: "field field-checkbox",
+    }),
   );
-}
-
-function passedCheckbox() {
-  const box = buildField({ name: "securityAssessment.passed", label: "已通过安全评估", type: "checkbox" });
-  box.classList.add("field-checkbox");
-  // Checkbox first, then its label, on one line.
-  const input = box.querySelector("input");
-  box.querySelector("label").prepend(input);
-  return box;
 }
 
 function onboardCard(view, reload) {
   const form = el("form", { class: "form", novalidate: true }, formErrorSlot());
-  form.append(el("div", { class: "gov-form-grid" }, onboardFields()), assessmentFields());
-  const cancel = el("button", { type: "button", class: "btn btn-ghost", onclick: () => view.opener.click() }, "取消");
   form.append(
-    el(
-      "div",
-      { class: "gov-actions" },
-      el("button", { type: "submit", class: "btn btn-primary", "data-busy-text": "正在接入…" }, "接入"),
-      cancel,
-    ),
+    el("div", { class: "gov-form-grid" }, onboardFields()),
+    assessmentFields(),
+    formActions({ label: "接入", busyText: "正在接入…", onCancel: () => view.opener.click() }),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -223,7 +209,7 @@ function onboardInput(values) {
     name: values.name,
     uscc: values.uscc.replace(/\s+/g, "").toUpperCase(),
     kind: values.kind,
-    regionCodes: splitCodes(values.regionCodes),
+    regionCodes: splitList(values.regionCodes),
     securityAssessment: {
       reportNumber: values["securityAssessment.reportNumber"],
       assessedOn: values["securityAssessment.assessedOn"],

@@ -4,10 +4,13 @@
 // optional correction), and the credit repair requests with their decision.
 
 import { AuthRequiredError, graphql } from "../api.js";
+import { checkboxField, radioGroup, reasonField } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showError, showUserErrors, submitForm } from "../form.js";
 import { formatDate, formatDateTime } from "../format.js";
-import { badge, card, el, errorMessage, facts, loadInto, uniqueId, withBusyButton } from "../ui.js";
-import { OBJECTION_STATUS, REPAIR_STATUS, dataTable, openPanel, statusBadge, statusLine } from "./gov_shared.js";
+import { OBJECTION_OVERDUE, OBJECTION_STATUS, REPAIR_STATUS, statusBadge, statusOptions } from "../statuses.js";
+import { card, el, emptyState, errorMessage, facts, loadInto, withBusyButton } from "../ui.js";
+import { dataTable } from "../widgets.js";
+import { GOV_TABLE, filterForm, formActions, openPanel, statusLine } from "./gov_shared.js";
 
 const OBJECTIONS = `query GovObjections($status: ObjectionStatus, $overdueOnly: Boolean!) {
   objections(status: $status, overdueOnly: $overdueOnly, first: 100) {
@@ -64,21 +67,17 @@ function objectionFilters(view) {
     label: "状态",
     type: "select",
     value: view.filters.status,
-    options: [["", "全部"], ...Object.entries(OBJECTION_STATUS).map(([code, [text]]) => [code, text])],
+    options: statusOptions(OBJECTION_STATUS),
   });
-  const overdue = el(
-    "div",
-    { class: "field field-checkbox" },
-    el("label", {}, el("input", { type: "checkbox", name: "overdueOnly" }), "只看逾期（已过转交期限仍未转交）"),
-  );
-  const form = el("form", { class: "gov-filters", novalidate: true }, status, overdue);
-  form.addEventListener("change", () => {
-    const values = readForm(form);
+  const overdue = checkboxField({
+    name: "overdueOnly",
+    label: "只看逾期（已过转交期限仍未转交）",
+    className: "field field-checkbox",
+  });
+  return filterForm([status, overdue], (values) => {
     view.filters = { status: values.status || null, overdueOnly: values.overdueOnly };
     loadObjections(view);
   });
-  form.addEventListener("submit", (event) => event.preventDefault());
-  return form;
 }
 
 function repairFilters(view) {
@@ -87,15 +86,12 @@ function repairFilters(view) {
     label: "状态",
     type: "select",
     value: view.repairStatus,
-    options: [["", "全部"], ...Object.entries(REPAIR_STATUS).map(([code, [text]]) => [code, text])],
+    options: statusOptions(REPAIR_STATUS),
   });
-  const form = el("form", { class: "gov-filters", novalidate: true }, status);
-  form.addEventListener("change", () => {
-    view.repairStatus = readForm(form).repairStatus || null;
+  return filterForm([status], (values) => {
+    view.repairStatus = values.repairStatus || null;
     loadRepairs(view);
   });
-  form.addEventListener("submit", (event) => event.preventDefault());
-  return form;
 }
 
 function loadObjections(view) {
@@ -130,21 +126,22 @@ function recordCell(row) {
 
 function dueCell(row) {
   const parts = [el("span", { class: "nowrap" }, formatDateTime(row.forwardDueAt))];
-  if (row.overdue) parts.push(badge("已逾期", "error"));
+  if (row.overdue) parts.push(statusBadge(OBJECTION_OVERDUE, "OVERDUE"));
   else if (row.forwardedAt) parts.push(el("span", { class: "gov-note" }, `已于 ${formatDateTime(row.forwardedAt)} 转交`));
   return el("div", { class: "gov-stack" }, parts);
 }
 
 function objectionTable(rows, view) {
   if (rows.length === 0) {
-    return el("p", { class: "empty-state" }, view.filters.overdueOnly ? "没有逾期未转交的异议。" : "没有符合筛选条件的异议。");
+    return emptyState(view.filters.overdueOnly ? "没有逾期未转交的异议。" : "没有符合筛选条件的异议。");
   }
   return dataTable({
+    ...GOV_TABLE,
     caption: "异议清单",
     rows,
     rowClass: (row) => (row.overdue ? "is-overdue" : null),
     columns: [
-      { label: "企业", cell: firmCell },
+      { label: "企业", rowHeader: true, cell: firmCell },
       { label: "异议记录", cell: recordCell },
       { label: "异议理由", cell: (row) => row.reason, className: "gov-reason" },
       { label: "受理时间", cell: (row) => formatDateTime(row.filedAt), className: "nowrap" },
@@ -152,7 +149,7 @@ function objectionTable(rows, view) {
       { label: "状态", cell: (row) => outcomeCell(OBJECTION_STATUS, row) },
       { label: "操作", cell: (row) => objectionActions(row, view) },
     ],
-  });
+  }).node;
 }
 
 function outcomeCell(table, row) {
@@ -208,65 +205,6 @@ async function forwardObjection(button, row, view) {
   await loadObjections(view);
 }
 
-/** A radio group "decision" with an error slot; values "true" / "false". */
-function decisionField(name, legend, yes, no) {
-  const errorId = uniqueId("decision-error");
-  const option = (value, text) =>
-    el("label", { class: "gov-radio" }, el("input", { type: "radio", name, value }), text);
-  return el(
-    "fieldset",
-    { class: "field gov-fieldset", "aria-describedby": errorId },
-    el("legend", {}, legend),
-    option("true", yes),
-    option("false", no),
-    el("p", { class: "field-error", id: errorId, "data-error-for": name, role: "alert", hidden: true }),
-  );
-}
-
-function reasonField(hint) {
-  return buildField({ name: "reason", label: "理由", type: "textarea", hint, attributes: { rows: "3", maxlength: "1000" } });
-}
-
-function resolvePanel(row, view) {
-  const close = () => view.panelSlot.replaceChildren();
-  const form = el(
-    "form",
-    { class: "form", novalidate: true },
-    formErrorSlot(),
-    facts([
-      ["企业", `${row.enterprise.name}（${row.enterprise.uscc}）`],
-      ["异议记录", `${row.record.categoryLabel}，${row.record.source}`],
-      ["异议理由", row.reason],
-    ]),
-    el(
-      "details",
-      { class: "gov-details" },
-      el("summary", {}, "记录内容"),
-      el("pre", { class: "mono gov-pre" }, JSON.stringify(row.record.fields, null, 2)),
-    ),
-    decisionField("uphold", "处理结果", "异议成立", "异议未予支持"),
-    reasonField("未予支持时必填，会通知企业。"),
-    buildField({
-      name: "correction",
-      label: "更正后的字段值（可选，JSON）",
-      type: "textarea",
-      hint: '仅异议成立且需更正时填写，如 {"amount": "2000"}；不填则该记录不再展示。',
-      attributes: { rows: "3", class: "mono", spellcheck: "false" },
-    }),
-    el(
-      "div",
-      { class: "gov-actions" },
-      el("button", { type: "submit", class: "btn btn-primary", "data-busy-text": "正在提交…" }, "提交处理结果"),
-      el("button", { type: "button", class: "btn btn-ghost", onclick: close }, "取消"),
-    ),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    submitForm(form, () => resolveObjection(form, row, view, close));
-  });
-  return card(`处理异议：${row.enterprise.name}`, "gov-card gov-confirm", form);
-}
-
 /** Radio groups are not covered by form.js's required check: a decision must be picked. */
 function decisionMissing(form, values, name) {
   if (values[name]) return false;
@@ -275,9 +213,80 @@ function decisionMissing(form, values, name) {
   return true;
 }
 
-async function resolveObjection(form, row, view, close) {
-  const values = readForm(form);
-  if (decisionMissing(form, values, "uphold")) return;
+/**
+ * The panel where staff decide an objection or a repair request: decisionPanel({title, about
+ * ([term, value] rows), before and after (more nodes around the decision and its reason),
+ * decision: {name, legend, yes, no} (values "true" / "false"), reasonHint, submitText, close,
+ * decide(form, values)}). `decide` runs once a decision is picked.
+ */
+function decisionPanel({ title, about, before = [], after = [], decision, reasonHint, submitText, close, decide }) {
+  const form = el(
+    "form",
+    { class: "form", novalidate: true },
+    formErrorSlot(),
+    facts(about),
+    before,
+    radioGroup({
+      name: decision.name,
+      legend: decision.legend,
+      options: [
+        ["true", decision.yes],
+        ["false", decision.no],
+      ],
+      className: "field gov-fieldset",
+      labelClass: "gov-radio",
+      errorFor: decision.name,
+    }),
+    reasonField({ label: "理由", hint: reasonHint, rows: 3 }),
+    after,
+    formActions({ label: submitText, busyText: "正在提交…", onCancel: close }),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitForm(form, async () => {
+      const values = readForm(form);
+      if (decisionMissing(form, values, decision.name)) return;
+      await decide(form, values);
+    });
+  });
+  return card(title, "gov-card gov-confirm", form);
+}
+
+function resolvePanel(row, view) {
+  const close = () => view.panelSlot.replaceChildren();
+  return decisionPanel({
+    title: `处理异议：${row.enterprise.name}`,
+    about: [
+      ["企业", `${row.enterprise.name}（${row.enterprise.uscc}）`],
+      ["异议记录", `${row.record.categoryLabel}，${row.record.source}`],
+      ["异议理由", row.reason],
+    ],
+    before: [
+      el(
+        "details",
+        { class: "gov-details" },
+        el("summary", {}, "记录内容"),
+        el("pre", { class: "mono gov-pre" }, JSON.stringify(row.record.fields, null, 2)),
+      ),
+    ],
+    decision: { name: "uphold", legend: "处理结果", yes: "异议成立", no: "异议未予支持" },
+    reasonHint: "未予支持时必填，会通知企业。",
+    after: [
+      buildField({
+        name: "correction",
+        label: "更正后的字段值（可选，JSON）",
+        type: "textarea",
+        hint: '仅异议成立且需更正时填写，如 {"amount": "2000"}；不填则该记录不再展示。',
+        attributes: { rows: "3", class: "mono", spellcheck: "false" },
+      }),
+    ],
+    submitText: "提交处理结果",
+    close,
+    decide: (form, values) => resolveObjection(form, values, row, view, close),
+  });
+}
+
+async function resolveObjection(form, values, row, view, close) {
   let correction = null;
   if (values.correction) {
     try {
@@ -299,12 +308,13 @@ async function resolveObjection(form, row, view, close) {
 }
 
 function repairTable(rows, view) {
-  if (rows.length === 0) return el("p", { class: "empty-state" }, "没有符合筛选条件的信用修复申请。");
+  if (rows.length === 0) return emptyState("没有符合筛选条件的信用修复申请。");
   return dataTable({
+    ...GOV_TABLE,
     caption: "信用修复申请",
     rows,
     columns: [
-      { label: "企业", cell: firmCell },
+      { label: "企业", rowHeader: true, cell: firmCell },
       { label: "处罚记录", cell: recordCell },
       { label: "申请理由", cell: (row) => row.reason, className: "gov-reason" },
       { label: "可申请日期", cell: (row) => formatDate(row.eligibleFrom), className: "nowrap" },
@@ -327,34 +337,23 @@ function repairTable(rows, view) {
             : "—",
       },
     ],
-  });
+  }).node;
 }
 
 function repairPanel(row, view) {
   const close = () => view.panelSlot.replaceChildren();
-  const form = el(
-    "form",
-    { class: "form", novalidate: true },
-    formErrorSlot(),
-    facts([
+  return decisionPanel({
+    title: `审核信用修复：${row.enterprise.name}`,
+    about: [
       ["企业", `${row.enterprise.name}（${row.enterprise.uscc}）`],
       ["处罚记录", `${row.record.categoryLabel}，${row.record.source}`],
       ["申请理由", row.reason],
-    ]),
-    decisionField("approve", "审核结果", "通过（该处罚不再公示、不再计入评价）", "不通过"),
-    reasonField("不通过时必填，会通知企业。"),
-    el(
-      "div",
-      { class: "gov-actions" },
-      el("button", { type: "submit", class: "btn btn-primary", "data-busy-text": "正在提交…" }, "提交审核结果"),
-      el("button", { type: "button", class: "btn btn-ghost", onclick: close }, "取消"),
-    ),
-  );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    submitForm(form, async () => {
-      const values = readForm(form);
-      if (decisionMissing(form, values, "approve")) return;
+    ],
+    decision: { name: "approve", legend: "审核结果", yes: "通过（该处罚不再公示、不再计入评价）", no: "不通过" },
+    reasonHint: "不通过时必填，会通知企业。",
+    submitText: "提交审核结果",
+    close,
+    decide: async (form, values) => {
       const input = { requestId: row.id, approve: values.approve === "true", reason: values.reason || null };
       const payload = (await graphql(RESOLVE_REPAIR, { input })).resolveRepairRequest;
       if (payload.errors.length > 0) {
@@ -364,7 +363,6 @@ function repairPanel(row, view) {
       close();
       view.status.show(`已审核${row.enterprise.name}的信用修复申请：${input.approve ? "通过" : "不通过"}。`);
       await loadRepairs(view);
-    });
+    },
   });
-  return card(`审核信用修复：${row.enterprise.name}`, "gov-card gov-confirm", form);
 }

@@ -4,11 +4,15 @@
 // (rule_editor.js) and whose every field shows the server's message next to it.
 
 import { graphql } from "../api.js";
+import { chinaToday } from "../dates.js";
+import { checkboxField, splitList } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDate, formatDateTime } from "../format.js";
-import { card, el, errorMessage, loadInto, withBusyButton } from "../ui.js";
+import { POLICY_STATE, POLICY_TYPE_LABELS, statusBadge } from "../statuses.js";
+import { card, el, loadInto } from "../ui.js";
+import { connectionPage, pagedTable } from "../widgets.js";
+import { GOV_TABLE, filterForm, formActions, statusLine, toggleButton } from "./gov_shared.js";
 import { ruleEditor } from "./rule_editor.js";
-import { POLICY_TYPES, appendRows, chinaToday, dataTable, splitCodes, statusLine, toggleButton } from "./gov_shared.js";
 
 const PAGE_SIZE = 20;
 const POLICY_FIELDS = "id code title policyType policyTypeLabel issuer regionNames validFrom validUntil status pushedAt";
@@ -28,17 +32,12 @@ const EXAMPLE_RULE = {
   ],
 };
 
-/** The policy's state in words: 有效, 已撤回, 已过期 or 未生效 (today in China). */
+/** The policy's state today in China, a code of POLICY_STATE: WITHDRAWN, EXPIRED, UPCOMING or ACTIVE. */
 export function policyState(policy, today = chinaToday()) {
-  if (policy.status === "WITHDRAWN") return ["已撤回", "error"];
-  if (policy.validUntil < today) return ["已过期", ""];
-  if (policy.validFrom > today) return ["未生效", "warn"];
-  return ["有效", "ok"];
-}
-
-/** "2026年1月1日 至 2028年12月31日". */
-export function validity(policy) {
-  return `${formatDate(policy.validFrom)} 至 ${formatDate(policy.validUntil)}`;
+  if (policy.status === "WITHDRAWN") return "WITHDRAWN";
+  if (policy.validUntil < today) return "EXPIRED";
+  if (policy.validFrom > today) return "UPCOMING";
+  return "ACTIVE";
 }
 
 function validityCell(policy) {
@@ -63,86 +62,60 @@ export async function render(container, context) {
     status.node,
     el("div", { class: "gov-toolbar" }, view.opener),
     formSlot,
-    card("政策列表", "gov-card", filterForm(view), listBox),
+    card("政策列表", "gov-card", policyFilters(view), listBox),
   );
   await loadList(view);
 }
 
-function filterForm(view) {
+function policyFilters(view) {
   const type = buildField({
     name: "policyType",
     label: "政策类型",
     type: "select",
-    options: [["", "全部类型"], ...POLICY_TYPES],
+    options: [["", "全部类型"], ...Object.entries(POLICY_TYPE_LABELS)],
   });
-  const ended = el(
-    "div",
-    { class: "field field-checkbox" },
-    el("label", {}, el("input", { type: "checkbox", name: "includeEnded" }), "含已结束（已撤回、已过期）"),
-  );
-  const form = el("form", { class: "gov-filters", novalidate: true }, type, ended);
-  form.addEventListener("change", () => {
-    const values = readForm(form);
+  const ended = checkboxField({
+    name: "includeEnded",
+    label: "含已结束（已撤回、已过期）",
+    className: "field field-checkbox",
+  });
+  return filterForm([type, ended], (values) => {
     view.filters = { policyType: values.policyType || null, includeEnded: values.includeEnded };
     loadList(view);
   });
-  form.addEventListener("submit", (event) => event.preventDefault());
-  return form;
 }
 
 async function fetchPage(view, after) {
   const variables = { first: PAGE_SIZE, after, ...view.filters };
-  return (await graphql(LIST, variables)).policies;
+  return connectionPage((await graphql(LIST, variables)).policies);
 }
 
 function loadList(view) {
-  return loadInto(view.listBox, () => fetchPage(view, null), (page) => policyTable(page, view));
+  return loadInto(
+    view.listBox,
+    () => fetchPage(view, null),
+    (first) =>
+      pagedTable({
+        ...GOV_TABLE,
+        caption: "政策列表",
+        columns: COLUMNS,
+        first,
+        fetchPage: (after) => fetchPage(view, after),
+        empty: "没有符合筛选条件的政策。",
+      }),
+  );
 }
 
 const COLUMNS = [
-  { label: "政策代码", cell: (row) => (row.code ? el("span", { class: "mono" }, row.code) : null), className: "gov-code" },
+  { label: "政策代码", rowHeader: true, cell: (row) => (row.code ? el("span", { class: "mono" }, row.code) : null), className: "gov-code" },
   { label: "标题", cell: (row) => el("a", { href: `#gov-policy/${encodeURIComponent(row.id)}` }, row.title), className: "gov-title" },
   { label: "类型", cell: (row) => row.policyTypeLabel, className: "nowrap" },
   { label: "发布单位", cell: (row) => row.issuer },
   { label: "适用地区", cell: (row) => (row.regionNames.length > 0 ? row.regionNames.join("、") : "全国") },
   { label: "有效期", cell: validityCell },
-  { label: "状态", cell: (row) => stateBadge(row), className: "nowrap" },
+  { label: "状态", cell: (row) => statusBadge(POLICY_STATE, policyState(row)), className: "nowrap" },
   { label: "推送时间", cell: (row) => (row.pushedAt ? formatDateTime(row.pushedAt) : "未推送") },
 ];
-
-function stateBadge(policy) {
-  const [text, kind] = policyState(policy);
-  return el("span", { class: `badge${kind ? ` badge-${kind}` : ""}` }, text);
-}
-
-function policyTable(page, view) {
-  if (page.items.length === 0) return el("p", { class: "empty-state" }, "没有符合筛选条件的政策。");
-  const wrap = dataTable({ caption: "政策列表", columns: COLUMNS, rows: page.items });
-  const body = wrap.querySelector("tbody");
-  const more = el("div", { class: "gov-more" });
-  showMore(more, body, page.pageInfo, view);
-  return [wrap, more];
-}
-
-function showMore(more, body, pageInfo, view) {
-  if (!pageInfo.hasNextPage) {
-    more.replaceChildren();
-    return;
-  }
-  const button = el("button", { type: "button", class: "btn btn-secondary" }, "加载更多");
-  button.addEventListener("click", () =>
-    withBusyButton(button, "正在加载…", async () => {
-      try {
-        const page = await fetchPage(view, pageInfo.endCursor);
-        appendRows(body, COLUMNS, page.items);
-        showMore(more, body, page.pageInfo, view);
-      } catch (error) {
-        more.append(el("p", { class: "notice notice-error", role: "alert" }, errorMessage(error)));
-      }
-    }),
-  );
-  more.replaceChildren(button);
-}
 
 function titleField() {
   return buildField({ name: "title", label: "政策标题", required: true, hint: "4 到 200 个字。", attributes: { maxlength: "200" } });
@@ -154,7 +127,7 @@ function textFields(context) {
       name: "policyType",
       label: "政策类型",
       type: "select",
-      options: [["", "请选择政策类型"], ...POLICY_TYPES],
+      options: [["", "请选择政策类型"], ...Object.entries(POLICY_TYPE_LABELS)],
       required: true,
       requiredMessage: "请选择政策类型",
     }),
@@ -227,12 +200,7 @@ function publishCard(view) {
     }),
     el("div", { class: "gov-form-grid" }, scopeFields()),
     editor.node,
-    el(
-      "div",
-      { class: "gov-actions" },
-      el("button", { type: "submit", class: "btn btn-primary", "data-busy-text": "正在发布…" }, "发布"),
-      el("button", { type: "button", class: "btn btn-ghost", onclick: () => view.opener.click() }, "取消"),
-    ),
+    formActions({ label: "发布", busyText: "正在发布…", onCancel: () => view.opener.click() }),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -266,7 +234,7 @@ async function publish(form, editor, view) {
     summary: values.summary,
     body: values.body,
     eligibility: rule,
-    regionCodes: splitCodes(values.regionCodes),
+    regionCodes: splitList(values.regionCodes),
     validFrom: values.validFrom || null,
     validUntil: values.validUntil,
     code: values.code || null,

@@ -4,11 +4,13 @@
 // stopped when it ends or when the view is left), and withdrawing it with a reason.
 
 import { AuthRequiredError, graphql } from "../api.js";
+import { dateSpan } from "../dates.js";
 import { formErrorSlot, showUserErrors, submitForm } from "../form.js";
 import { formatCount, formatDateTime } from "../format.js";
+import { POLICY_STATE, PUSH_JOB_STATUS, statusBadge, statusLabel } from "../statuses.js";
 import { backLink, badge, card, el, errorMessage, facts, loadInto, uniqueId } from "../ui.js";
-import { JOB_STATUS, chinaToday, confirmForm, openPanel, statusBadge, statusLine } from "./gov_shared.js";
-import { policyState, validity } from "./policies.js";
+import { confirmForm, openPanel, statusLine } from "./gov_shared.js";
+import { policyState } from "./policies.js";
 
 const POLL_MS = 1500;
 const JOB_FIELDS = "id status matchedCount pushedCount progress attempts error createdAt startedAt finishedAt";
@@ -57,19 +59,19 @@ function detail(policy, jobs, redraw, message) {
 }
 
 function headCard(policy) {
-  const [stateText, stateKind] = policyState(policy);
+  const state = policyState(policy);
   return card(
     policy.title,
     "gov-card gov-policy-head",
-    el("p", { class: "gov-badges" }, badge(policy.policyTypeLabel), badge(stateText, stateKind)),
+    el("p", { class: "gov-badges" }, badge(policy.policyTypeLabel), statusBadge(POLICY_STATE, state)),
     el("p", {}, policy.summary),
     facts([
       ["政策代码", policy.code || "—", { mono: true }],
       ["政策类型", policy.policyTypeLabel],
       ["发布单位", policy.issuer],
       ["适用地区", policy.regionNames.length > 0 ? policy.regionNames.join("、") : "全国"],
-      ["有效期", validity(policy)],
-      ["状态", stateText],
+      ["有效期", dateSpan(policy.validFrom, policy.validUntil)],
+      ["状态", statusLabel(POLICY_STATE, state)],
       ["发布时间", formatDateTime(policy.createdAt)],
       ["首次推送", policy.pushedAt ? formatDateTime(policy.pushedAt) : "尚未推送"],
     ]),
@@ -96,13 +98,15 @@ function conditionsCard(policy) {
   );
 }
 
+const PUSH_BLOCKED = {
+  WITHDRAWN: "政策已撤回，不能推送。",
+  EXPIRED: "政策已过期，不能推送。",
+  UPCOMING: "政策尚未生效，生效后才能推送。",
+};
+
 /** Why the policy cannot be pushed now, or null. */
 function pushBlocked(policy) {
-  if (policy.status !== "ACTIVE") return "政策已撤回，不能推送。";
-  const today = chinaToday();
-  if (policy.validUntil < today) return "政策已过期，不能推送。";
-  if (policy.validFrom > today) return "政策尚未生效，生效后才能推送。";
-  return null;
+  return PUSH_BLOCKED[policyState(policy)] ?? null;
 }
 
 function pushCard(view, jobs) {
@@ -173,7 +177,7 @@ function jobItem(job) {
     note,
     update(current) {
       const text = jobSummary(current);
-      badgeSlot.replaceChildren(statusBadge(JOB_STATUS, current.status));
+      badgeSlot.replaceChildren(statusBadge(PUSH_JOB_STATUS, current.status));
       progress.value = Math.max(0, Math.min(1, current.progress));
       if (text !== lastText) summary.textContent = text;
       lastText = text;
@@ -185,8 +189,7 @@ function jobItem(job) {
 function jobSummary(job) {
   const percent = `${Math.round(job.progress * 100)}%`;
   const matched = job.matchedCount === null ? "正在匹配符合条件的企业" : `匹配 ${formatCount(job.matchedCount)} 家企业`;
-  const [statusText] = JOB_STATUS[job.status] ?? [job.status];
-  return `${statusText}：${matched}，已推送 ${formatCount(job.pushedCount)} 条消息（进度 ${percent}）`;
+  return `${statusLabel(PUSH_JOB_STATUS, job.status)}：${matched}，已推送 ${formatCount(job.pushedCount)} 条消息（进度 ${percent}）`;
 }
 
 function jobFacts(job) {

@@ -3,21 +3,14 @@
 // UpdateLoanProductInput, amounts typed in 万元 and rates in % (converted exactly to 元 and
 // fractions), the eligibility rule in the rule editor, and the server's messages next to each field.
 
+import { fractionToPercent, yuanToWan } from "../amounts.js";
 import { graphql } from "../api.js";
+import { checkboxField, splitList } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDateTime } from "../format.js";
+import { PRODUCT_STATUS, PRODUCT_TYPE_LABELS, statusBadge } from "../statuses.js";
 import { backLink, card, el, emptyState, loadInto, uniqueId } from "../ui.js";
-import {
-  PRODUCT_STATUS,
-  PRODUCT_TYPES,
-  focusInvalid,
-  forPercentFields,
-  fractionToPercent,
-  readNumber,
-  splitList,
-  statusBadge,
-  yuanToWan,
-} from "./bank_shared.js";
+import { focusInvalid, forPercentFields, readNumber } from "./bank_shared.js";
 import { ruleEditor } from "./rule_editor.js";
 
 const PRODUCT_FIELDS = `id code name productType status version updatedAt
@@ -68,16 +61,14 @@ function numberField(name, label, value, kind, hint) {
 }
 
 function scopeBox(scope, chosen) {
-  const id = uniqueId(`scope-${scope.code}`);
-  const box = el("input", {
-    type: "checkbox",
-    id,
+  return checkboxField({
     name: "requiredScopes",
+    label: scope.label,
     value: scope.code,
-    "data-multiple": true,
+    multiple: true,
+    checked: chosen.includes(scope.code),
+    className: "bank-check",
   });
-  box.checked = chosen.includes(scope.code);
-  return el("div", { class: "bank-check" }, box, el("label", { for: id }, scope.label));
 }
 
 function scopeChoices(scopes, chosen) {
@@ -120,7 +111,7 @@ function basicsCard(product) {
         name: "productType",
         label: "产品类型",
         type: "select",
-        options: PRODUCT_TYPES,
+        options: Object.entries(PRODUCT_TYPE_LABELS),
         value: product?.productType ?? "CREDIT",
       }),
       field({

@@ -2,22 +2,13 @@
 // products in a table (any status, filtered by status), the way to publish a new one, and
 // pausing, putting back on sale or retiring a product after confirmation.
 
+import { percent, wan } from "../amounts.js";
 import { graphql } from "../api.js";
+import { formatMonthsRange } from "../format.js";
+import { PRODUCT_STATUS, statusBadge } from "../statuses.js";
 import { el, errorMessage, withBusyButton } from "../ui.js";
-import { formatMonths } from "../format.js";
-import {
-  PRODUCT_STATUS,
-  confirmDialog,
-  filterSelect,
-  latestLoader,
-  pagedTable,
-  percent,
-  statusBadge,
-  statusOptions,
-  toolbar,
-  twoLines,
-  wan,
-} from "./bank_shared.js";
+import { connectionPage } from "../widgets.js";
+import { confirmDialog, statusFilteredList, twoLines } from "./bank_shared.js";
 
 const PAGE_SIZE = 50;
 const PRODUCTS = `query BankProducts($status: ProductStatus, $after: String, $first: Int!) {
@@ -59,18 +50,11 @@ const NEXT_STATUSES = { ACTIVE: ["PAUSED", "RETIRED"], PAUSED: ["ACTIVE", "RETIR
 
 async function fetchPage(status, after) {
   const data = await graphql(PRODUCTS, { status: status || null, after, first: PAGE_SIZE });
-  const page = data.myLoanProducts;
-  return { items: page.items, next: page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null };
+  return connectionPage(data.myLoanProducts);
 }
 
 function editHash(product) {
   return `#bank-product/${encodeURIComponent(product.id)}`;
-}
-
-function termRange(product) {
-  return product.minTermMonths === product.maxTermMonths
-    ? formatMonths(product.minTermMonths)
-    : `${product.minTermMonths}–${product.maxTermMonths}个月`;
 }
 
 async function changeStatus(product, status, button, context, reload) {
@@ -130,45 +114,25 @@ function columns(context, reload) {
       rowHeader: true,
       cell: (p) => twoLines(el("a", { href: editHash(p) }, p.name), p.code, { mono: true }),
     },
-    { label: "类型", nowrap: true, cell: (p) => p.productTypeLabel },
-    { label: "额度（万元）", numeric: true, cell: (p) => `${wan(p.minAmount)} – ${wan(p.maxAmount)}` },
-    { label: "年利率", numeric: true, cell: (p) => `${percent(p.minAnnualRate)} – ${percent(p.maxAnnualRate)}` },
-    { label: "期限", nowrap: true, cell: termRange },
+    { label: "类型", className: "nowrap", cell: (p) => p.productTypeLabel },
+    { label: "额度（万元）", className: "num", cell: (p) => `${wan(p.minAmount)} – ${wan(p.maxAmount)}` },
+    { label: "年利率", className: "num", cell: (p) => `${percent(p.minAnnualRate)} – ${percent(p.maxAnnualRate)}` },
+    { label: "期限", className: "nowrap", cell: (p) => formatMonthsRange(p.minTermMonths, p.maxTermMonths) },
     { label: "服务地区", cell: (p) => p.regionNames.join("、") || "全国" },
     { label: "状态", cell: (p) => statusBadge(PRODUCT_STATUS, p.status) },
-    { label: "版本", numeric: true, cell: (p) => `第 ${p.version} 版` },
+    { label: "版本", className: "num", cell: (p) => `第 ${p.version} 版` },
     { label: "操作", cell: (p) => actions(p, context, reload) },
   ];
 }
 
 /** Draw the list of the institution's products with its status filter. */
 export async function render(container, context) {
-  let status = "";
-  const results = el("div", { class: "bank-results" });
-  const load = latestLoader(results);
-  const reload = () =>
-    load(
-      () => fetchPage(status, null),
-      (first) =>
-        pagedTable({
-          caption: "本机构的贷款产品",
-          columns: columns(context, reload),
-          first,
-          fetchPage: (after) => fetchPage(status, after),
-          empty: status ? "没有该状态的产品。" : "还没有发布产品。点击“发布新产品”开始。",
-        }),
-    );
-  const filter = filterSelect({
-    label: "状态",
-    options: statusOptions(PRODUCT_STATUS),
-    onChange: (value) => {
-      status = value;
-      reload();
-    },
+  await statusFilteredList(container, {
+    caption: "本机构的贷款产品",
+    statuses: PRODUCT_STATUS,
+    columns: (reload) => columns(context, reload),
+    fetchPage,
+    empty: (status) => (status ? "没有该状态的产品。" : "还没有发布产品。点击“发布新产品”开始。"),
+    actions: [el("a", { class: "btn btn-primary", href: "#bank-product/new" }, "发布新产品")],
   });
-  container.replaceChildren(
-    toolbar([filter], [el("a", { class: "btn btn-primary", href: "#bank-product/new" }, "发布新产品")]),
-    results,
-  );
-  await reload();
 }

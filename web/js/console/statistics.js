@@ -8,8 +8,9 @@ import { ApiError, AuthRequiredError, getToken, graphql } from "../api.js";
 import { buildField, clearErrors, formErrorSlot, readForm, showError } from "../form.js";
 import { formatAmount, formatCount, formatDate, formatDateTime, formatRate } from "../format.js";
 import { card, el, errorMessage, loadInto, withBusyButton } from "../ui.js";
+import { dataTable } from "../widgets.js";
 import { barChart } from "./gov_charts.js";
-import { dataTable } from "./gov_shared.js";
+import { GOV_TABLE } from "./gov_shared.js";
 
 const STATISTICS = `query PlatformStatistics($regionCode: String, $from: Date, $to: Date) {
   platformStatistics(regionCode: $regionCode, from: $from, to: $to) {
@@ -253,11 +254,13 @@ function reachCard(reach) {
     reach.truncated ? el("p", { class: "hint" }, "政策超过 200 项，只列出最新发布的 200 项；合计数不受此限。") : null,
     policies.length > 0
       ? dataTable({
+          ...GOV_TABLE,
           caption: "各项政策的触达情况",
           rows: policies,
           columns: [
             {
               label: "政策",
+              rowHeader: true,
               cell: (row) => el("a", { href: `#gov-policy/${encodeURIComponent(row.policyId)}` }, row.title),
               className: "gov-title",
             },
@@ -268,7 +271,7 @@ function reachCard(reach) {
             { label: "已读", cell: (row) => formatCount(row.read), className: "num" },
             { label: "已读率", cell: (row) => formatRate(row.readShare), className: "num" },
           ],
-        })
+        }).node
       : null,
   );
 }
@@ -305,10 +308,11 @@ function qualityCard(quality) {
       empty: "统计期间内没有报送数据。",
     }),
     dataTable({
+      ...GOV_TABLE,
       caption: "各数据提供单位的数据质量",
       rows: quality.providers,
       columns: [
-        { label: "数据提供单位", cell: (row) => row.name },
+        { label: "数据提供单位", rowHeader: true, cell: (row) => row.name },
         { label: "批次", cell: (row) => formatCount(row.batchCount), className: "num" },
         { label: "入库记录", cell: (row) => formatCount(row.acceptedRows), className: "num" },
         { label: "拒收记录", cell: (row) => formatCount(row.rejectedRows), className: "num" },
@@ -317,7 +321,7 @@ function qualityCard(quality) {
         { label: "距今天数", cell: (row) => (row.daysSinceLastBatch === null ? "—" : `${row.daysSinceLastBatch} 天`), className: "num" },
         { label: "现行记录", cell: (row) => formatCount(row.currentRecords), className: "num" },
       ],
-    }),
+    }).node,
   );
 }
 

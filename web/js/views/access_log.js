@@ -4,8 +4,10 @@
 
 import { graphql } from "../api.js";
 import { formatDateTime } from "../format.js";
-import { card, el, facts, uniqueId } from "../ui.js";
-import { ACCESS_KIND_LABELS, PURPOSE_LABELS, pagedList } from "./finance_common.js";
+import { label } from "../labels.js";
+import { ACCESS_KIND_LABELS, ACCESS_PURPOSE_LABELS } from "../statuses.js";
+import { card, el, facts } from "../ui.js";
+import { itemArticle, pagedList } from "./finance_common.js";
 
 const PAGE_SIZE = 20;
 
@@ -50,16 +52,13 @@ function basis(entry) {
 }
 
 function accessItem(entry) {
-  const headingId = uniqueId("access");
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    el("h3", { id: headingId }, who(entry)),
+  return itemArticle(
+    { title: who(entry) },
     facts([
       ["时间", formatDateTime(entry.accessedAt)],
-      ["方式", ACCESS_KIND_LABELS[entry.kind] || entry.kind],
+      ["方式", label(ACCESS_KIND_LABELS, entry.kind)],
       ["查看的信息", entry.categoryLabels.length > 0 ? entry.categoryLabels.join("、") : "—"],
-      ["用途", entry.purposeLabel || PURPOSE_LABELS[entry.purpose] || null],
+      ["用途", entry.purposeLabel || ACCESS_PURPOSE_LABELS[entry.purpose] || null],
       ["依据的授权", basis(entry)],
     ]),
   );

@@ -4,16 +4,9 @@
 
 import { graphql } from "../api.js";
 import { formatAmount, formatDate, formatDateTime, formatMonths, formatRate, formatYuan } from "../format.js";
-import { card, el, emptyState, facts, loadInto, uniqueId } from "../ui.js";
-import {
-  APPLICATION_STATUS,
-  LOAN_STATUS,
-  actions,
-  confirmButton,
-  leaveNotice,
-  pendingNotice,
-  statusBadge,
-} from "./finance_common.js";
+import { LOAN_STATUS, MY_APPLICATION_STATUS, statusBadge, statusLabel } from "../statuses.js";
+import { card, el, emptyState, facts, loadInto } from "../ui.js";
+import { actions, confirmMutation, itemArticle, showWithNotice } from "./finance_common.js";
 
 const WITHDRAWABLE = new Set(["SUBMITTED", "APPROVED"]);
 
@@ -33,12 +26,7 @@ const WITHDRAW = `mutation Withdraw($id: ID!) {
 /** Draw #applications. */
 export async function render(container) {
   const listArea = el("div");
-  const notice = pendingNotice();
-  container.replaceChildren(...[notice].filter(Boolean), card("申请记录", "fin-card", listArea));
-  if (notice) {
-    notice.tabIndex = -1;
-    notice.focus();
-  }
+  showWithNotice(container, card("申请记录", "fin-card", listArea));
   await loadInto(
     listArea,
     async () => (await graphql(MY_APPLICATIONS)).myApplications,
@@ -92,22 +80,17 @@ function loanFacts(loan) {
     ["放款金额", formatYuan(loan.amount)],
     ["放款日期", formatDate(loan.disbursedOn)],
     ["贷款方式", loan.isCreditLoan ? "信用贷款" : "抵押/担保贷款"],
-    ["履约状态", `${LOAN_STATUS[loan.status] || loan.status}（${formatDate(loan.statusOn)}）`],
+    ["履约状态", `${statusLabel(LOAN_STATUS, loan.status)}（${formatDate(loan.statusOn)}）`],
   ];
 }
 
 function applicationItem(application, reload) {
-  const headingId = uniqueId("application");
   const note = application.status === "SUBMITTED" ? el("p", { class: "hint" }, "金融机构正在审批，结果会通过“消息”通知您。") : null;
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    el(
-      "div",
-      { class: "fin-item-head" },
-      el("h3", { id: headingId }, el("a", { href: `#product/${application.product.id}` }, application.productName)),
-      statusBadge(APPLICATION_STATUS, application.status),
-    ),
+  return itemArticle(
+    {
+      title: el("a", { href: `#product/${application.product.id}` }, application.productName),
+      badge: statusBadge(MY_APPLICATION_STATUS, application.status),
+    },
     facts([
       ["金融机构", application.institutionName],
       ["申请金额与期限", requested(application)],
@@ -122,17 +105,13 @@ function applicationItem(application, reload) {
 }
 
 function withdrawButton(application, reload) {
-  return confirmButton({
+  return confirmMutation({
     label: "撤回申请",
     question: `撤回后 ${application.institutionName} 将不再办理这笔申请，如需贷款须重新申请。确定撤回吗？`,
     confirmText: "确认撤回",
     busyText: "正在撤回…",
-    onConfirm: async () => {
-      const payload = (await graphql(WITHDRAW, { id: application.id })).withdrawApplication;
-      if (payload.errors.length > 0) return payload.errors;
-      leaveNotice(`已撤回「${application.productName}」的申请。`);
-      await reload();
-      return [];
-    },
+    mutate: async () => (await graphql(WITHDRAW, { id: application.id })).withdrawApplication,
+    notice: `已撤回「${application.productName}」的申请。`,
+    reload,
   });
 }

@@ -4,21 +4,20 @@
 // what will be shared (the consent text the server will store), then 确认授权 or 返回修改.
 
 import { graphql } from "../api.js";
+import { checkboxField } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDateTime } from "../format.js";
 import { INSTITUTION_KIND_LABELS, label } from "../labels.js";
-import { card, el, facts, loadInto, uniqueId } from "../ui.js";
+import { ACCESS_PURPOSE_LABELS, AUTHORIZATION_STATUS, statusBadge } from "../statuses.js";
+import { backLink, card, el, facts, loadInto, uniqueId } from "../ui.js";
 import {
-  AUTHORIZATION_STATUS,
   IDENTITY_SCOPE,
-  PURPOSE_LABELS,
   actions,
-  checkboxField,
-  confirmButton,
+  confirmMutation,
+  itemArticle,
   leaveNotice,
   pagedList,
-  pendingNotice,
-  statusBadge,
+  showWithNotice,
 } from "./finance_common.js";
 
 const PAGE_SIZE = 20;
@@ -58,9 +57,8 @@ export async function render(container, context) {
 
 async function renderList(container, context) {
   const listArea = el("div");
-  const notice = pendingNotice();
-  container.replaceChildren(
-    ...[notice].filter(Boolean),
+  showWithNotice(
+    container,
     el("p", { class: "lead" }, "金融机构查询本企业的非公开信息须经您授权。您可以随时撤销，撤销即时生效。"),
     actions(el("a", { class: "btn btn-primary", href: "#consents/new" }, "新增授权")),
     card("我的授权", "fin-card", listArea),
@@ -72,24 +70,12 @@ async function renderList(container, context) {
     pageSize: PAGE_SIZE,
     listLabel: "授权列表",
   });
-  if (notice) {
-    notice.tabIndex = -1;
-    notice.focus();
-  }
 }
 
 function authorizationItem(authorization, reload) {
-  const headingId = uniqueId("auth");
   const revoked = authorization.status === "REVOKED";
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    el(
-      "div",
-      { class: "fin-item-head" },
-      el("h3", { id: headingId }, authorization.institutionName),
-      statusBadge(AUTHORIZATION_STATUS, authorization.status),
-    ),
+  return itemArticle(
+    { title: authorization.institutionName, badge: statusBadge(AUTHORIZATION_STATUS, authorization.status) },
     facts([
       ["授权的信息", authorization.scopeLabels.join("、")],
       ["用途", authorization.purposeLabel],
@@ -110,18 +96,14 @@ function authorizationItem(authorization, reload) {
 }
 
 function revokeButton(authorization, reload) {
-  return confirmButton({
+  return confirmMutation({
     label: "撤销",
     question: `撤销后，${authorization.institutionName} 将立即不能再查询本企业的这些信息（此前已进行的查询不受影响）。确定撤销吗？`,
     confirmText: "确认撤销",
     busyText: "正在撤销…",
-    onConfirm: async () => {
-      const payload = (await graphql(REVOKE, { id: authorization.id })).revokeAuthorization;
-      if (payload.errors.length > 0) return payload.errors;
-      leaveNotice(`已撤销对 ${authorization.institutionName} 的授权，即时生效。`);
-      await reload();
-      return [];
-    },
+    mutate: async () => (await graphql(REVOKE, { id: authorization.id })).revokeAuthorization,
+    notice: `已撤销对 ${authorization.institutionName} 的授权，即时生效。`,
+    reload,
   });
 }
 
@@ -151,7 +133,7 @@ function newGrantScreens(choices, context) {
   const form = grantForm(choices);
   const preview = el("div", { hidden: true });
   const intro = el("p", { class: "lead" }, "授权后，该机构可在期限内为所选用途查询您选择的信息。每一次查询都会记录，您可在“查询记录”中查看。");
-  const back = el("p", { class: "back-link" }, el("a", { href: "#consents" }, "‹ 返回我的授权"));
+  const back = backLink("#consents", "返回我的授权");
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -220,7 +202,7 @@ function grantForm(choices) {
       label: "用途",
       type: "select",
       value: "PRE_LOAN",
-      options: Object.entries(PURPOSE_LABELS),
+      options: Object.entries(ACCESS_PURPOSE_LABELS),
       hint: "机构只能为所选用途查询。",
     }),
     buildField({
@@ -292,7 +274,7 @@ function showPreview(area, { form, input, payload, choices, context }) {
     facts([
       ["授权给", institution ? institution.name : input.institutionId],
       ["共享的信息", shared.length > 0 ? shared.join("、") : "（无，仅身份核验）"],
-      ["用途", PURPOSE_LABELS[input.purpose] || input.purpose],
+      ["用途", label(ACCESS_PURPOSE_LABELS, input.purpose)],
       ["有效期", `自确认之时起 ${input.validDays} 天，约至 ${formatDateTime(until)}`],
       ["法定代表人身份证号码", withIdentity ? "完整号码（单独同意，见下）" : "不共享（机构只能看到脱敏号码）"],
     ]),

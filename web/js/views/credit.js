@@ -3,52 +3,30 @@
 // factor as a bar with its explanation, the categories of records (count, latest date, whether
 // public or shared only with authorisation) linking to #records/<category>, the firm's
 // self-declarations with their status, and the ways on to #declare and #objections.
-//
-// CategorySummary carries no latest date, so a second request asks each non-empty category for
-// its newest record (records(category, first: 1)), in batches under the API's alias limit.
 
 import { graphql } from "../api.js";
+import { formatDay } from "../dates.js";
 import { formatDate } from "../format.js";
-import { badge, card, el, emptyState, loadInto } from "../ui.js";
-import { DISCLOSURE_LABELS, declarationBadge, formatChinaDay, freshMount } from "./credit_common.js";
+import { DECLARATION_STATUS, DISCLOSURE, statusBadge } from "../statuses.js";
+import { card, el, emptyState, loadInto } from "../ui.js";
+import { freshMount } from "./credit_common.js";
 
 const PROFILE = `query MyCreditProfile {
   myCreditProfile {
     enterprise { name }
     evaluation { score grade version factors { name dimension points explanation } }
-    categorySummaries { category label disclosure count }
+    categorySummaries { category label disclosure count latestOn }
     declarations { id categoryLabel status statusLabel declaredAt }
   }
 }`;
 
-const ALIASES_PER_REQUEST = 12; // the API allows 15 aliases per operation
 const SVG_NS = "http://www.w3.org/2000/svg";
 const MAX_SCORE = 100;
 const GRADE_KIND = { "A+": "good", A: "good", B: "fair", C: "warn", D: "bad" };
 
-async function latestBatch(codes) {
-  const variables = Object.fromEntries(codes.map((code, index) => [`c${index}`, code]));
-  const params = codes.map((_, index) => `$c${index}: String!`).join(", ");
-  const fields = codes
-    .map((_, index) => `c${index}: records(category: $c${index}, first: 1) { items { occurredOn } }`)
-    .join("\n");
-  const data = await graphql(`query LatestRecords(${params}) { myCreditProfile { ${fields} } }`, variables);
-  return Object.fromEntries(codes.map((code, index) => [code, data.myCreditProfile[`c${index}`].items[0]?.occurredOn]));
-}
-
-/** The newest record's date of each category in `codes`: {code: "2026-10-01"}. */
-async function latestDates(codes) {
-  const batches = [];
-  for (let start = 0; start < codes.length; start += ALIASES_PER_REQUEST) {
-    batches.push(latestBatch(codes.slice(start, start + ALIASES_PER_REQUEST)));
-  }
-  return Object.assign({}, ...(await Promise.all(batches)));
-}
-
 async function fetchProfile() {
   const profile = (await graphql(PROFILE)).myCreditProfile;
-  const filled = profile.categorySummaries.filter((summary) => summary.count > 0).map((summary) => summary.category);
-  const latest = filled.length > 0 ? await latestDates(filled) : {};
+  const latest = Object.fromEntries(profile.categorySummaries.map((summary) => [summary.category, summary.latestOn]));
   return { profile, latest };
 }
 
@@ -146,7 +124,6 @@ function factorsCard(factors) {
 }
 
 function categoryLink(summary, latestOn) {
-  const publicOne = summary.disclosure === "public";
   return el(
     "li",
     {},
@@ -163,7 +140,7 @@ function categoryLink(summary, latestOn) {
         "span",
         { class: "category-bottom" },
         el("span", { class: "category-date" }, latestOn ? `最近 ${formatDate(latestOn)}` : "日期未知"),
-        badge(DISCLOSURE_LABELS[summary.disclosure] || summary.disclosure, publicOne ? "ok" : ""),
+        statusBadge(DISCLOSURE, summary.disclosure),
       ),
     ),
   );
@@ -191,8 +168,8 @@ function declarationsCard(declarations) {
       "li",
       { class: "declaration-item" },
       el("span", { class: "declaration-name" }, declaration.categoryLabel),
-      declarationBadge(declaration),
-      el("span", { class: "declaration-date" }, `申报于 ${formatChinaDay(declaration.declaredAt)}`),
+      statusBadge(DECLARATION_STATUS, declaration.status, declaration.statusLabel),
+      el("span", { class: "declaration-date" }, `申报于 ${formatDay(declaration.declaredAt)}`),
     ),
   );
   return card(

@@ -4,7 +4,8 @@
 
 import { AuthRequiredError, graphql } from "../api.js";
 import { formatDateTime } from "../format.js";
-import { badge, card, el, errorMessage, loadInto, uniqueId, withBusyButton } from "../ui.js";
+import { CREDIT_CODE_STATUS, statusBadge } from "../statuses.js";
+import { card, el, errorMessage, loadInto, uniqueId, withBusyButton } from "../ui.js";
 
 const FIELDS = "enabled url qrSvgDataUri enabledAt";
 
@@ -118,7 +119,7 @@ function switchCard(container, code) {
       "div",
       { class: "credit-code-switch-row" },
       toggle,
-      code.enabled ? badge("已开启", "ok") : badge("未开启"),
+      statusBadge(CREDIT_CODE_STATUS, code.enabled ? "ON" : "OFF"),
     ),
     stateHint,
     confirmArea,

@@ -1,67 +1,23 @@
 // credit_common.js — owns what the enterprise's credit views (credit.js, records.js, declare.js,
-// objections.js) share: the Chinese names of statuses and disclosures, dates in China time, the
-// sharing list (field labels and types, loaded once), how a record's fields read, the records
-// seen on this page (so #objections/<id> can show the record it is about), the commitment block
-// with its required checkbox, and a reason box with a character counter.
+// objections.js) share: the sharing list (field labels and types, loaded once), how a record's
+// fields read, the records seen on this page (so #objections/<id> can show the record it is
+// about), the commitment block with its required checkbox, which categories can be repaired,
+// and a fresh mount for each drawing of a view.
 
 import { graphql } from "../api.js";
+import { checkboxField } from "../fields.js";
 import { formatCount, formatDate, formatYuan } from "../format.js";
-import { badge, el, uniqueId } from "../ui.js";
-
-/** SharingCategory.disclosure → Chinese. */
-export const DISCLOSURE_LABELS = { public: "公开", authorised: "需授权共享" };
-
-/** ObjectionStatus → [label, badge kind]. */
-export const OBJECTION_STATUS = {
-  SUBMITTED: ["已受理待转交", "warn"],
-  FORWARDED: ["已转交核查", ""],
-  UPHELD: ["异议成立", "ok"],
-  REJECTED: ["未予支持", "error"],
-};
-
-/** RepairStatus → [label, badge kind]. */
-export const REPAIR_STATUS = {
-  SUBMITTED: ["待审核", "warn"],
-  APPROVED: ["已通过", "ok"],
-  REJECTED: ["未通过", "error"],
-};
-
-/** DeclarationStatus → badge kind (the label comes from the API's statusLabel). */
-const DECLARATION_KIND = { PENDING: "warn", CONFIRMED: "ok", REJECTED: "", FOUND_FALSE: "error" };
+import { PENALTY_SEVERITY_LABELS } from "../statuses.js";
+import { el, uniqueId } from "../ui.js";
 
 // Enum values the sharing list stores as codes (the API gives no labels for them).
-const ENUM_LABELS = { severity: { minor: "轻微", general: "一般", serious: "严重" } };
+const ENUM_LABELS = { severity: PENALTY_SEVERITY_LABELS };
 
 // Every record is the firm's own: its USCC and name would only repeat the header.
 const HIDDEN_FIELDS = new Set(["uscc", "name"]);
 
 /** Categories whose records can be repaired (信用修复管理办法: administrative penalties). */
 export const REPAIRABLE = new Set(["admin_penalty"]);
-
-const CHINA_DAY = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "long",
-  day: "numeric",
-});
-
-/** An ISO 8601 time → its calendar day in China time: "2026年11月21日". */
-export function formatChinaDay(value) {
-  const date = value ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) return value || "—";
-  return CHINA_DAY.format(date);
-}
-
-/** A status badge from a [label, kind] table; unknown codes show as they are. */
-export function statusBadge(table, code) {
-  const [text, kind] = table[code] || [code, ""];
-  return badge(text, kind);
-}
-
-/** The badge of a declaration (its statusLabel, coloured by status). */
-export function declarationBadge(declaration) {
-  return badge(declaration.statusLabel, DECLARATION_KIND[declaration.status] ?? "");
-}
 
 let sharingList = null;
 
@@ -138,16 +94,6 @@ export function rememberedRecord(id) {
  */
 export function commitmentBlock(commitment, statement) {
   const textId = uniqueId("commitment-text");
-  const boxId = uniqueId("commitment-accept");
-  const errorId = `${boxId}-error`;
-  const checkbox = el("input", {
-    type: "checkbox",
-    id: boxId,
-    name: "acceptCommitment",
-    required: true,
-    "data-required-message": `须阅读并接受《${commitment.title}》后方可提交`,
-    "aria-describedby": `${textId} ${errorId}`,
-  });
   return el(
     "div",
     { class: "commitment" },
@@ -155,39 +101,15 @@ export function commitmentBlock(commitment, statement) {
     el("div", { class: "commitment-text", id: textId }, commitment.text),
     el("p", { class: "hint" }, `版本 ${commitment.version}`),
     el("input", { type: "hidden", name: "commitmentVersion", value: commitment.version }),
-    el(
-      "div",
-      { class: "field field-check" },
-      el("label", { for: boxId, class: "check-label" }, checkbox, el("span", {}, statement)),
-      el("p", { class: "field-error", id: errorId, "data-error-for": "acceptCommitment", role: "alert", hidden: true }),
-    ),
-  );
-}
-
-/** A reason textarea (name "reason", 5–1000 characters) with a live "已输入 n/1000 字" counter. */
-export function reasonField(label, hint, requiredMessage) {
-  const id = uniqueId("reason");
-  const counter = el("p", { class: "hint counter", id: `${id}-count` }, "已输入 0/1000 字");
-  const box = el("textarea", {
-    id,
-    name: "reason",
-    required: true,
-    maxlength: "1000",
-    rows: "5",
-    "data-required-message": requiredMessage,
-    "aria-describedby": `${id}-hint ${id}-count ${id}-error`,
-  });
-  box.addEventListener("input", () => {
-    counter.textContent = `已输入 ${box.value.trim().length}/1000 字`;
-  });
-  return el(
-    "div",
-    { class: "field" },
-    el("label", { for: id }, label),
-    box,
-    el("p", { class: "hint", id: `${id}-hint` }, hint),
-    counter,
-    el("p", { class: "field-error", id: `${id}-error`, "data-error-for": "reason", role: "alert", hidden: true }),
+    checkboxField({
+      name: "acceptCommitment",
+      label: statement,
+      required: true,
+      requiredMessage: `须阅读并接受《${commitment.title}》后方可提交`,
+      errorFor: "acceptCommitment",
+      describedBy: [textId],
+      className: "field field-check",
+    }),
   );
 }
 

@@ -5,10 +5,12 @@
 // "acceptCommitment"). Below, the firm's current declarations with their status (待核查 …).
 
 import { graphql } from "../api.js";
+import { formatDay } from "../dates.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDateTime } from "../format.js";
+import { DECLARATION_STATUS, statusBadge } from "../statuses.js";
 import { badge, card, el, emptyState, facts, loadInto } from "../ui.js";
-import { commitmentBlock, declarationBadge, fieldRows, formatChinaDay, freshMount } from "./credit_common.js";
+import { commitmentBlock, fieldRows, freshMount } from "./credit_common.js";
 
 const FORM_DATA = `query DeclarationForm {
   declarationCategories { code label fields { name label type required values } }
@@ -140,11 +142,11 @@ function declarationItem(declaration, categories) {
         "div",
         { class: "declaration-head" },
         el("h3", { id: headingId }, declaration.categoryLabel),
-        declarationBadge(declaration),
+        statusBadge(DECLARATION_STATUS, declaration.status, declaration.statusLabel),
         badge("自主填报"),
       ),
       facts([
-        ["申报日期", formatChinaDay(declaration.declaredAt)],
+        ["申报日期", formatDay(declaration.declaredAt)],
         ...content,
         ["核查时间", declaration.reviewedAt ? formatDateTime(declaration.reviewedAt) : null],
         ["核查意见", declaration.reviewReason],

@@ -2,20 +2,14 @@
 // 万元 or 元 and sent in 元, term in months, purpose), and the enterprise's demands with their
 // status, the institutions' offers received for each, and closing a demand.
 
+import { amountInYuan, wholeNumber } from "../amounts.js";
 import { graphql } from "../api.js";
+import { radioGroup } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatAmount, formatDateTime, formatMonths, formatYuan } from "../format.js";
-import { card, el, emptyState, facts, loadInto, uniqueId } from "../ui.js";
-import {
-  DEMAND_STATUS,
-  actions,
-  amountInYuan,
-  confirmButton,
-  leaveNotice,
-  pendingNotice,
-  statusBadge,
-  wholeNumber,
-} from "./finance_common.js";
+import { DEMAND_STATUS, statusBadge } from "../statuses.js";
+import { card, el, emptyState, facts, loadInto } from "../ui.js";
+import { actions, confirmMutation, itemArticle, leaveNotice, showWithNotice } from "./finance_common.js";
 
 const USER_ERROR = "errors { code field message }";
 const DEMAND_FIELDS = "id amount termMonths purpose status createdAt firstResponseAt closedAt";
@@ -47,37 +41,26 @@ const UNIT_TEXT = { wan: "万元", yuan: "元" };
 export async function render(container) {
   const listArea = el("div");
   const reload = () => render(container);
-  const notice = pendingNotice();
-  container.replaceChildren(
-    ...[notice].filter(Boolean),
+  showWithNotice(
+    container,
     el("p", { class: "lead" }, "发布融资需求后，平台为您匹配贷款产品，符合条件的金融机构也可以邀请您申请。"),
     publishCard(reload),
     card("我的融资需求", "fin-card", listArea),
   );
-  if (notice) {
-    notice.tabIndex = -1;
-    notice.focus();
-  }
   await loadInto(listArea, loadDemands, (demands) => demandList(demands, reload));
 }
 
 // ---- publishing -----------------------------------------------------------------------------
 
 function unitChoice() {
-  const name = "amountUnit";
-  const legendId = uniqueId("unit");
-  const option = (value, text, checked) => {
-    const id = uniqueId("unit-option");
-    const input = el("input", { type: "radio", id, name, value });
-    input.checked = checked;
-    return el("label", { class: "check-label", for: id }, input, el("span", {}, text));
-  };
-  return el(
-    "fieldset",
-    { class: "fieldset fieldset-inline" },
-    el("legend", { id: legendId }, "金额单位"),
-    el("div", { class: "radio-row" }, option("wan", "万元", true), option("yuan", "元", false)),
-  );
+  return radioGroup({
+    name: "amountUnit",
+    legend: "金额单位",
+    options: Object.entries(UNIT_TEXT),
+    value: "wan",
+    className: "fieldset fieldset-inline",
+    rowClass: "radio-row",
+  });
 }
 
 function publishCard(reload) {
@@ -185,17 +168,12 @@ function demandList(demands, reload) {
 }
 
 function demandItem(demand, reload) {
-  const headingId = uniqueId("demand");
   const open = demand.status === "OPEN";
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    el(
-      "div",
-      { class: "fin-item-head" },
-      el("h3", { id: headingId }, `${formatAmount(demand.amount)} · ${formatMonths(demand.termMonths)}`),
-      statusBadge(DEMAND_STATUS, demand.status),
-    ),
+  return itemArticle(
+    {
+      title: `${formatAmount(demand.amount)} · ${formatMonths(demand.termMonths)}`,
+      badge: statusBadge(DEMAND_STATUS, demand.status),
+    },
     facts([
       ["需求金额", formatYuan(demand.amount)],
       ["期限", formatMonths(demand.termMonths)],
@@ -244,17 +222,13 @@ function offerList(offers) {
 }
 
 function closeButton(demand, reload) {
-  return confirmButton({
+  return confirmMutation({
     label: "关闭需求",
     question: "关闭后，金融机构不会再看到这项需求，也不能再据此邀请您申请。已提交的申请不受影响。确定关闭吗？",
     confirmText: "确认关闭",
     busyText: "正在关闭…",
-    onConfirm: async () => {
-      const payload = (await graphql(CLOSE, { id: demand.id })).closeFinancingDemand;
-      if (payload.errors.length > 0) return payload.errors;
-      leaveNotice("融资需求已关闭。");
-      await reload();
-      return [];
-    },
+    mutate: async () => (await graphql(CLOSE, { id: demand.id })).closeFinancingDemand,
+    notice: "融资需求已关闭。",
+    reload,
   });
 }

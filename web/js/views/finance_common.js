@@ -1,90 +1,31 @@
-// finance_common.js — owns what the enterprise's financing and authorisation views share: the
-// Chinese labels of their statuses, the amount typed in 万元 or 元 turned into 元, a checkbox
-// with its label, an action that asks for confirmation first, a list loaded page by page
-// ("加载更多"), and the lists of reasons, unmet conditions and missing data of a match.
+// finance_common.js — owns what the enterprise's financing and authorisation views share: a
+// list item with its heading and badge, a row of actions, an action that asks for confirmation
+// first (and one that then runs a mutation, leaves a notice and redraws), a list loaded page by
+// page ("加载更多"), a product's ranges, the lists of reasons, unmet conditions and missing data
+// of a match, the notice left for the next view, the demand chosen for matching, and the scope
+// code of the legal representative's ID number.
 
 import { AuthRequiredError } from "../api.js";
-import { formatAmountRange, formatDate, formatRate } from "../format.js";
-import { badge, el, emptyState, errorMessage, loadInto, uniqueId, withBusyButton } from "../ui.js";
-
-/** Status code → [Chinese label, badge kind]. */
-export const AUTHORIZATION_STATUS = {
-  ACTIVE: ["有效", "ok"],
-  EXPIRED: ["已过期", ""],
-  REVOKED: ["已撤销", "error"],
-};
-
-export const DEMAND_STATUS = {
-  OPEN: ["开放中", "ok"],
-  CLOSED: ["已关闭", ""],
-};
-
-export const APPLICATION_STATUS = {
-  SUBMITTED: ["已提交，待审批", "warn"],
-  APPROVED: ["已批准", "ok"],
-  REJECTED: ["未获批准", "error"],
-  DISBURSED: ["已放款", "ok"],
-  WITHDRAWN: ["已撤回", ""],
-  CLOSED: ["已结清", ""],
-};
-
-export const LOAN_STATUS = {
-  NORMAL: "正常",
-  OVERDUE: "逾期",
-  DEFAULT: "违约",
-  REPAID: "已结清",
-};
-
-export const PURPOSE_LABELS = {
-  PRE_LOAN: "贷前调查",
-  LOAN_APPROVAL: "贷中审批",
-  POST_LOAN: "贷后管理",
-};
-
-export const ACCESS_KIND_LABELS = {
-  REPORT: "查看信用报告",
-  BATCH: "公开信息批量推送",
-  INTERFACE: "接口实时查询",
-  IDENTITY: "查看法定代表人身份证号码",
-};
-
-export const MESSAGE_KIND_LABELS = {
-  POLICY: "政策",
-  RISK_ALERT: "风险提示",
-  APPLICATION: "融资申请",
-  OBJECTION: "异议与信用修复",
-  SYSTEM: "系统通知",
-};
+import { formatAmountRange, formatMonthsRange, formatRate } from "../format.js";
+import { el, emptyState, errorMessage, loadInto, uniqueId, withBusyButton } from "../ui.js";
+import { idPage, loadMore } from "../widgets.js";
 
 /** The scope code of the legal representative's full ID number (a separate consent). */
 export const IDENTITY_SCOPE = "legal_rep_identity";
 
-/** A status badge from one of the tables above. */
-export function statusBadge(table, code) {
-  const [text, kind] = table[code] ?? [code, ""];
-  return badge(text, kind);
-}
-
 /**
- * An amount typed by a person ("50", "50.5", "1,000") in 万元 (`unit` "wan") or 元 ("yuan") as a
- * string of 元 for the API ("505000"), or null when it is not a number at all. Decimal places
- * are shifted as text, so no float rounding; the server checks the range and the 分.
+ * One item of a list as an <article> labelled by its heading: itemArticle({title (text or
+ * nodes), badge (beside the heading, optional), className}, ...children).
  */
-export function amountInYuan(text, unit) {
-  const raw = String(text ?? "").replace(/[,，\s]/g, "");
-  if (!/^\d+(\.\d+)?$/.test(raw)) return null;
-  const [whole, fraction = ""] = raw.split(".");
-  if (unit !== "wan") return fraction ? `${whole}.${fraction}` : whole;
-  const padded = fraction.padEnd(4, "0");
-  const yuan = `${whole}${padded.slice(0, 4)}`.replace(/^0+(?=\d)/, "");
-  const rest = padded.slice(4);
-  return rest ? `${yuan}.${rest}` : yuan;
-}
-
-/** A whole number typed by a person, or null when it is not one. */
-export function wholeNumber(text) {
-  const raw = String(text ?? "").trim();
-  return /^\d{1,6}$/.test(raw) ? Number(raw) : null;
+export function itemArticle({ title, badge = null, className = "fin-item" }, ...children) {
+  const headingId = uniqueId("item");
+  const heading = el("h3", { id: headingId }, title);
+  return el(
+    "article",
+    { class: className, "aria-labelledby": headingId },
+    badge ? el("div", { class: "fin-item-head" }, heading, badge) : heading,
+    ...children,
+  );
 }
 
 /** "4.35% – 5.5%" from a product's rate range. */
@@ -96,61 +37,12 @@ export function rateRange(product) {
 
 /** "3–36个月" from a product's term range. */
 export function termRange(product) {
-  if (product.minTermMonths === product.maxTermMonths) return `${product.minTermMonths}个月`;
-  return `${product.minTermMonths}–${product.maxTermMonths}个月`;
+  return formatMonthsRange(product.minTermMonths, product.maxTermMonths);
 }
 
 /** "10 万元 – 300 万元" from a product's amount range. */
 export function amountRange(product) {
   return formatAmountRange(product.minAmount, product.maxAmount);
-}
-
-/** "2026年1月1日 至 2028年12月31日". */
-export function dateSpan(from, until) {
-  return `${formatDate(from)} 至 ${formatDate(until)}`;
-}
-
-/**
- * A checkbox with its label and (optionally) its own error slot:
- * checkboxField({name, label, value, multiple, required, requiredMessage, hint, errorFor}).
- */
-export function checkboxField({
-  name,
-  label,
-  value = "on",
-  multiple = false,
-  required = false,
-  requiredMessage = null,
-  hint = null,
-  errorFor = null,
-  checked = false,
-}) {
-  const id = uniqueId(`check-${name}`);
-  const input = el("input", {
-    type: "checkbox",
-    id,
-    name,
-    value,
-    "data-multiple": multiple ? "" : null,
-    required: required || null,
-    "data-required-message": required ? requiredMessage || `请勾选“${label}”` : null,
-  });
-  input.checked = checked;
-  const described = [];
-  const hintNode = hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null;
-  if (hintNode) described.push(hintNode.id);
-  const slot = errorFor
-    ? el("p", { class: "field-error", id: `${id}-error`, "data-error-for": errorFor, role: "alert", hidden: true })
-    : null;
-  if (slot) described.push(slot.id);
-  if (described.length > 0) input.setAttribute("aria-describedby", described.join(" "));
-  return el(
-    "div",
-    { class: "check-field" },
-    el("label", { class: "check-label", for: id }, input, el("span", {}, label)),
-    hintNode,
-    slot,
-  );
 }
 
 /** A row of buttons or links. */
@@ -209,43 +101,47 @@ export function confirmButton({ label, question, confirmText, busyText = "请稍
 }
 
 /**
+ * A confirmButton whose yes runs a mutation: confirmMutation({label, question, confirmText,
+ * busyText, mutate() → payload with errors, notice, reload}). Once done, `notice` is left for
+ * the view and `reload()` draws it again.
+ */
+export function confirmMutation({ mutate, notice, reload, ...button }) {
+  return confirmButton({
+    ...button,
+    onConfirm: async () => {
+      const payload = await mutate();
+      if (payload.errors.length > 0) return payload.errors;
+      leaveNotice(notice);
+      await reload();
+      return [];
+    },
+  });
+}
+
+/**
  * A list loaded a page at a time into `container`: fetchPage(after) returns the items of one
  * page (`pageSize` at most), renderItem(item) draws one; "加载更多" asks for the page after the
  * last item's id. Shows loading, error with 重试, and `emptyText` for an empty first page.
  */
 export async function pagedList(container, { fetchPage, renderItem, emptyText, pageSize, listLabel }) {
   const list = el("ul", { class: "fin-list", "aria-label": listLabel });
-  const more = el("div", { class: "fin-more" });
-
-  function addPage(items) {
-    for (const item of items) list.append(el("li", {}, renderItem(item)));
-    more.replaceChildren();
-    if (items.length < pageSize) return;
-    const after = items[items.length - 1].id;
-    const button = el("button", { type: "button", class: "btn btn-secondary btn-block" }, "加载更多");
-    const alert = el("p", { class: "notice notice-error", role: "alert", hidden: true });
-    button.addEventListener("click", async () => {
-      let next;
-      try {
-        next = await withBusyButton(button, "正在加载…", () => fetchPage(after));
-      } catch (error) {
-        if (error instanceof AuthRequiredError) return;
-        alert.textContent = errorMessage(error);
-        alert.hidden = false;
-        return;
-      }
-      addPage(next);
-      if (next.length === 0) more.replaceChildren(el("p", { class: "hint" }, "已全部加载。"));
-    });
-    more.replaceChildren(alert, button);
-  }
-
+  const addItems = (items) => list.append(...items.map((item) => el("li", {}, renderItem(item))));
+  const fetchNext = async (after) => idPage(await fetchPage(after), pageSize);
   await loadInto(
     container,
-    () => fetchPage(null),
-    (items) => {
-      if (items.length === 0) return emptyState(emptyText);
-      addPage(items);
+    () => fetchNext(null),
+    (first) => {
+      if (first.items.length === 0) return emptyState(emptyText);
+      addItems(first.items);
+      const more = loadMore({
+        next: first.next,
+        fetchPage: fetchNext,
+        addItems,
+        className: "fin-more",
+        onPage: (page) => {
+          if (page.items.length === 0) more.append(el("p", { class: "hint" }, "已全部加载。"));
+        },
+      });
       return [list, more];
     },
   );
@@ -318,11 +214,16 @@ export function leaveNotice(text) {
   notice = text;
 }
 
-/** The message left by leaveNotice, once, as a status line; null when there is none. */
-export function pendingNotice() {
+/**
+ * Show `nodes` in `container`, after the message left by leaveNotice (once) as a status line
+ * that takes the focus.
+ */
+export function showWithNotice(container, ...nodes) {
   const text = notice;
   notice = null;
-  return text ? el("p", { class: "notice notice-ok", role: "status" }, text) : null;
+  const line = text ? el("p", { class: "notice notice-ok", role: "status", tabindex: "-1" }, text) : null;
+  container.replaceChildren(...[line, ...nodes].filter(Boolean));
+  if (line) line.focus();
 }
 
 const DEMAND_KEY = "xinrong.finance.demandId";

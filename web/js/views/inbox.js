@@ -4,9 +4,12 @@
 // conditions and why this enterprise qualifies — and links to #policies.
 
 import { ApiError, AuthRequiredError, graphql } from "../api.js";
+import { dateSpan } from "../dates.js";
 import { formatDateTime } from "../format.js";
+import { label } from "../labels.js";
+import { MESSAGE_KIND_LABELS } from "../statuses.js";
 import { badge, card, el, emptyState, errorMessage, facts, loadInto, uniqueId, withBusyButton } from "../ui.js";
-import { MESSAGE_KIND_LABELS, dateSpan, sentenceList } from "./finance_common.js";
+import { sentenceList } from "./finance_common.js";
 
 const PAGE_SIZE = 100;
 
@@ -75,7 +78,7 @@ async function markRead(ids, state) {
 
 function messageItem(message, state, refresh) {
   const panelId = uniqueId("message-body");
-  const kindLabel = MESSAGE_KIND_LABELS[message.kind] || message.kind;
+  const kindLabel = label(MESSAGE_KIND_LABELS, message.kind);
   const unreadBadge = badge("未读", "warn");
   const toggle = el(
     "button",

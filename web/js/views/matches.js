@@ -6,9 +6,11 @@
 
 import { graphql } from "../api.js";
 import { formatAmount, formatMonths } from "../format.js";
+import { MATCH_STATUS, statusBadge } from "../statuses.js";
 import { card, el, emptyState, facts, loadInto, uniqueId } from "../ui.js";
 import {
   amountRange,
+  itemArticle,
   missingDataBlock,
   nearMissBlock,
   rateRange,
@@ -119,13 +121,10 @@ function matchesView({ demands, demand, matches }, context) {
   ].filter(Boolean);
 }
 
-function productHead(product, headingId, extra) {
-  return el(
-    "div",
-    { class: "fin-item-head" },
-    el("h3", { id: headingId }, el("a", { href: `#product/${product.id}` }, product.name)),
-    extra,
-  );
+/** A matched product as a list item: its name (a link to #product/<id>) and `badge` on top. */
+function productItem(match, badge, className, ...children) {
+  const title = el("a", { href: `#product/${match.product.id}` }, match.product.name);
+  return itemArticle({ title, badge, className }, ...children);
 }
 
 function productFacts(product) {
@@ -188,11 +187,10 @@ function componentRow(component) {
 }
 
 function eligibleItem(match, rank) {
-  const headingId = uniqueId("match");
-  return el(
-    "article",
-    { class: "fin-item match-eligible", "aria-labelledby": headingId },
-    productHead(match.product, headingId, el("span", { class: "rank" }, `第 ${rank} 名`)),
+  return productItem(
+    match,
+    el("span", { class: "rank" }, `第 ${rank} 名`),
+    "fin-item match-eligible",
     match.score !== null ? scoreMeter(match.score) : null,
     productFacts(match.product),
     sentenceList("符合的条件：", match.reasons, "sentences-met"),
@@ -220,14 +218,8 @@ function unknownCard(matches) {
 }
 
 function unknownItem(match) {
-  const headingId = uniqueId("match");
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    productHead(match.product, headingId, el("span", { class: "badge badge-warn" }, "数据不足")),
-    productFacts(match.product),
-    missingDataBlock(match),
-  );
+  const badge = statusBadge(MATCH_STATUS, match.status);
+  return productItem(match, badge, "fin-item", productFacts(match.product), missingDataBlock(match));
 }
 
 function ineligibleCard(matches) {
@@ -236,11 +228,10 @@ function ineligibleCard(matches) {
 }
 
 function ineligibleItem(match) {
-  const headingId = uniqueId("match");
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    productHead(match.product, headingId, el("span", { class: "badge" }, "暂不符合")),
+  return productItem(
+    match,
+    statusBadge(MATCH_STATUS, match.status),
+    "fin-item",
     el("p", { class: "hint" }, `${match.product.institution.name} · ${amountRange(match.product)}`),
     nearMissBlock(match, match.product.regionNames),
   );

@@ -9,20 +9,18 @@
 // 2 working days) and overdue ones marked. After a filing the address becomes #objections.
 
 import { graphql } from "../api.js";
+import { formatDay } from "../dates.js";
+import { reasonField } from "../fields.js";
 import { formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatDate, formatDateTime } from "../format.js";
-import { badge, card, el, emptyState, facts, loadInto } from "../ui.js";
+import { OBJECTION_OVERDUE, OBJECTION_STATUS, REPAIR_STATUS, statusBadge } from "../statuses.js";
+import { backLink, card, el, emptyState, facts, loadInto } from "../ui.js";
 import {
-  OBJECTION_STATUS,
-  REPAIR_STATUS,
   commitmentBlock,
   fieldRows,
-  formatChinaDay,
   freshMount,
   loadSharingCategories,
-  reasonField,
   rememberedRecord,
-  statusBadge,
 } from "./credit_common.js";
 
 const RECORD = "record { id categoryLabel occurredOn source }";
@@ -90,12 +88,17 @@ function submitButton(text) {
   return el("button", { type: "submit", class: "btn btn-primary btn-block", "data-busy-text": "正在提交…" }, text);
 }
 
+/** The required reason box (5–1000 字) with its live count. */
+function enterpriseReason(label, hint) {
+  return reasonField({ label, hint, required: true, requiredMessage: `请填写${label}`, counter: true });
+}
+
 function objectionForm(recordId, holder, refreshLists) {
   const form = el(
     "form",
     { class: "form", novalidate: true },
     formErrorSlot(),
-    reasonField("异议理由", "请说明哪一项信息有误、实际情况如何，5 到 1000 个字。", "请填写异议理由"),
+    enterpriseReason("异议理由", "请说明哪一项信息有误、实际情况如何，5 到 1000 个字。"),
     el("p", { class: "hint" }, "平台受理后 2 个工作日内将异议转交信用信息提供单位核查，结果会通过消息通知您。"),
     submitButton("提交异议"),
   );
@@ -108,7 +111,7 @@ function objectionForm(recordId, holder, refreshLists) {
         showUserErrors(form, payload.errors);
         return;
       }
-      const due = formatChinaDay(payload.objection.forwardDueAt);
+      const due = formatDay(payload.objection.forwardDueAt);
       filed(holder, `异议已受理，将于 ${due} 24时前转交核查。`, refreshLists);
     });
   });
@@ -120,11 +123,7 @@ function repairForm(recordId, commitment, holder, refreshLists) {
     "form",
     { class: "form", novalidate: true },
     formErrorSlot(),
-    reasonField(
-      "修复理由",
-      "请说明已如何纠正失信行为、履行处罚决定规定的义务，5 到 1000 个字。",
-      "请填写修复理由",
-    ),
+    enterpriseReason("修复理由", "请说明已如何纠正失信行为、履行处罚决定规定的义务，5 到 1000 个字。"),
     commitmentBlock(commitment, `我已阅读并承诺遵守《${commitment.title}》`),
     submitButton("提交信用修复申请"),
   );
@@ -173,7 +172,7 @@ function formCard({ mode, recordId }, refreshLists) {
 
 function objectionItem(objection) {
   const headingId = `objection-${objection.id}-title`;
-  const due = formatChinaDay(objection.forwardDueAt);
+  const due = formatDay(objection.forwardDueAt);
   return el(
     "li",
     {},
@@ -185,7 +184,7 @@ function objectionItem(objection) {
         { class: "objection-head" },
         el("h3", { id: headingId }, recordTitle(objection.record)),
         statusBadge(OBJECTION_STATUS, objection.status),
-        objection.overdue ? badge("已超期未转交", "error") : null,
+        objection.overdue ? statusBadge(OBJECTION_OVERDUE, "OVERDUE") : null,
       ),
       facts([
         ["提出时间", formatDateTime(objection.filedAt)],
@@ -248,7 +247,7 @@ export async function render(container, context) {
   const listHolder = el("div");
   const refreshLists = () => loadInto(listHolder, () => graphql(LISTS), lists);
   const form = formCard(parseArg(context.arg), refreshLists);
-  const back = el("p", { class: "back-link" }, el("a", { href: "#credit" }, "‹ 返回信用档案"));
+  const back = backLink("#credit", "返回信用档案");
   freshMount(container).replaceChildren(...[back, form, listHolder].filter(Boolean));
   await refreshLists();
 }

@@ -3,8 +3,10 @@
 // be judged on yet, with the missing data; and the near misses, with what is still lacking.
 
 import { graphql } from "../api.js";
-import { card, el, emptyState, facts, loadInto, uniqueId } from "../ui.js";
-import { dateSpan, missingDataBlock, nearMissBlock, sentenceList, shortList } from "./finance_common.js";
+import { dateSpan } from "../dates.js";
+import { MATCH_STATUS, statusBadge } from "../statuses.js";
+import { card, el, emptyState, facts, loadInto } from "../ui.js";
+import { itemArticle, missingDataBlock, nearMissBlock, sentenceList, shortList } from "./finance_common.js";
 
 const INELIGIBLE_SHOWN = 5;
 
@@ -50,8 +52,9 @@ function policiesView(matches) {
   ].filter(Boolean);
 }
 
-function policyHead(policy, headingId, extra) {
-  return el("div", { class: "fin-item-head" }, el("h3", { id: headingId }, policy.title), extra);
+/** A policy match as a list item: the policy's title with the match's badge, then `children`. */
+function policyItem(match, ...children) {
+  return itemArticle({ title: match.policy.title, badge: statusBadge(MATCH_STATUS, match.status) }, ...children);
 }
 
 function policyFacts(policy) {
@@ -66,11 +69,8 @@ function policyFacts(policy) {
 }
 
 function eligibleItem(match) {
-  const headingId = uniqueId("policy");
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    policyHead(match.policy, headingId, el("span", { class: "badge badge-ok" }, "符合")),
+  return policyItem(
+    match,
     policyFacts(match.policy),
     el("p", { class: "policy-summary" }, match.policy.summary),
     sentenceList("为何符合：", match.reasons, "sentences-met"),
@@ -78,22 +78,12 @@ function eligibleItem(match) {
 }
 
 function unknownItem(match) {
-  const headingId = uniqueId("policy");
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    policyHead(match.policy, headingId, el("span", { class: "badge badge-warn" }, "数据不足")),
-    policyFacts(match.policy),
-    missingDataBlock(match),
-  );
+  return policyItem(match, policyFacts(match.policy), missingDataBlock(match));
 }
 
 function ineligibleItem(match) {
-  const headingId = uniqueId("policy");
-  return el(
-    "article",
-    { class: "fin-item", "aria-labelledby": headingId },
-    policyHead(match.policy, headingId, el("span", { class: "badge" }, "暂不符合")),
+  return policyItem(
+    match,
     el("p", { class: "hint" }, `${match.policy.issuer} · ${match.policy.policyTypeLabel}`),
     nearMissBlock(match, match.policy.regionNames, "适用地区"),
   );

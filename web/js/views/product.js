@@ -3,21 +3,21 @@
 // institution and under which authorisation (applicationPreview), and 申请 (applyForProduct,
 // with the chosen open demand), after which it goes to #applications.
 
+import { amountInYuan, wholeNumber } from "../amounts.js";
 import { graphql } from "../api.js";
+import { checkboxField } from "../fields.js";
 import { buildField, formErrorSlot, readForm, showUserErrors, submitForm } from "../form.js";
 import { formatAmount, formatMonths } from "../format.js";
-import { card, el, emptyState, facts, loadInto } from "../ui.js";
+import { label } from "../labels.js";
+import { ACCESS_PURPOSE_LABELS } from "../statuses.js";
+import { backLink, card, el, emptyState, facts, loadInto } from "../ui.js";
 import {
-  PURPOSE_LABELS,
-  amountInYuan,
   amountRange,
-  checkboxField,
   leaveNotice,
   rateRange,
   rememberedDemand,
   sentenceList,
   termRange,
-  wholeNumber,
 } from "./finance_common.js";
 
 const USER_ERROR = "errors { code field message }";
@@ -42,7 +42,7 @@ const APPLY = `mutation Apply($input: ApplyForProductInput!) {
 export async function render(container, context) {
   const demand = rememberedDemand();
   const backTo = demand ? `#matches/${demand}` : "#matches";
-  const back = el("p", { class: "back-link" }, el("a", { href: backTo }, "‹ 返回产品匹配"));
+  const back = backLink(backTo, "返回产品匹配");
   const body = el("div");
   container.replaceChildren(back, body);
   if (!context.arg) {
@@ -130,7 +130,7 @@ function sharingCard(product, preview) {
     facts([
       ["共享给", product.institution.name],
       ["共享的信息", preview.scopeLabels.length > 0 ? preview.scopeLabels.join("、") : "无"],
-      ["用途", PURPOSE_LABELS[preview.purpose] || preview.purpose],
+      ["用途", label(ACCESS_PURPOSE_LABELS, preview.purpose)],
     ]),
     basis,
     preview.needsConsent ? consentBlock(preview) : null,

@@ -5,17 +5,12 @@
 // "提出异议" (#objections/<record id>) and, for administrative penalties, "申请信用修复"
 // (#objections/repair-<record id>).
 
-import { AuthRequiredError, graphql } from "../api.js";
+import { graphql } from "../api.js";
 import { formatCount, formatDate, formatDateTime } from "../format.js";
-import { badge, card, el, emptyState, errorMessage, facts, loadInto, withBusyButton } from "../ui.js";
-import {
-  DISCLOSURE_LABELS,
-  REPAIRABLE,
-  fieldRows,
-  freshMount,
-  loadSharingCategories,
-  rememberRecord,
-} from "./credit_common.js";
+import { DISCLOSURE, statusBadge } from "../statuses.js";
+import { backLink, card, el, emptyState, facts, loadInto } from "../ui.js";
+import { connectionPage, loadMore } from "../widgets.js";
+import { REPAIRABLE, fieldRows, freshMount, loadSharingCategories, rememberRecord } from "./credit_common.js";
 
 const PAGE_SIZE = 10;
 const RECORDS = `query CategoryRecords($category: String, $first: Int!, $after: String) {
@@ -30,7 +25,7 @@ const RECORDS = `query CategoryRecords($category: String, $first: Int!, $after: 
 
 async function fetchPage(category, after) {
   const data = await graphql(RECORDS, { category, first: PAGE_SIZE, after });
-  return data.myCreditProfile.records;
+  return connectionPage(data.myCreditProfile.records);
 }
 
 function recordActions(record) {
@@ -69,11 +64,6 @@ function recordCard(record, categories) {
   );
 }
 
-function disclosureBadge(category) {
-  const text = DISCLOSURE_LABELS[category.disclosure] || category.disclosure;
-  return badge(text, category.disclosure === "public" ? "ok" : "");
-}
-
 function summaryCard(category, total) {
   return card(
     category ? category.label : "全部类别",
@@ -82,7 +72,7 @@ function summaryCard(category, total) {
       "p",
       { class: "records-meta" },
       el("span", {}, `共 ${formatCount(total)} 条`),
-      category ? disclosureBadge(category) : null,
+      category ? statusBadge(DISCLOSURE, category.disclosure) : null,
     ),
     el("p", { class: "hint" }, "按发生日期由近及远排列。认为记录有误，可在该条记录下提出异议。"),
   );
@@ -92,29 +82,20 @@ function summaryCard(category, total) {
 function recordList(code, categories, page) {
   const list = el("ul", { class: "record-list", "aria-label": "信用记录" });
   const shown = el("p", { class: "hint records-shown" });
-  const problem = el("p", { class: "notice notice-error", role: "alert", hidden: true });
-  const more = el("button", { type: "button", class: "btn btn-secondary btn-block" }, "加载更多");
-  let cursor = null;
-  const add = (next) => {
-    list.append(...next.items.map((record) => recordCard(record, categories)));
-    cursor = next.pageInfo.endCursor;
-    more.hidden = !next.pageInfo.hasNextPage;
+  const addItems = (records) => list.append(...records.map((record) => recordCard(record, categories)));
+  const count = (next) => {
     shown.textContent = `已显示 ${formatCount(list.children.length)} / ${formatCount(next.totalCount)} 条`;
   };
-  more.addEventListener("click", () =>
-    withBusyButton(more, "正在加载…", async () => {
-      problem.hidden = true;
-      try {
-        add(await fetchPage(code, cursor));
-      } catch (error) {
-        if (error instanceof AuthRequiredError) return;
-        problem.textContent = `${errorMessage(error)}（可点击“加载更多”重试）`;
-        problem.hidden = false;
-      }
-    }),
-  );
-  add(page);
-  return [list, shown, problem, more];
+  addItems(page.items);
+  count(page);
+  const more = loadMore({
+    next: page.next,
+    fetchPage: (cursor) => fetchPage(code, cursor),
+    addItems,
+    onPage: count,
+    errorSuffix: "（可点击“加载更多”重试）",
+  });
+  return [list, shown, more];
 }
 
 function unknownCategory(code) {
@@ -137,7 +118,7 @@ export async function render(container, context) {
     ({ categories, page }) => {
       if (!page) return unknownCategory(code);
       const category = code ? categories[code] : null;
-      const back = el("p", { class: "back-link" }, el("a", { href: "#credit" }, "‹ 返回信用档案"));
+      const back = backLink("#credit", "返回信用档案");
       if (page.items.length === 0) {
         return [back, summaryCard(category, 0), emptyState("该类别暂无记录。")];
       }
