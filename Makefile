@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Two pytest workers (pytest-xdist), each with its own PostgreSQL cluster and templates.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format schema clean
 
@@ -23,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict matching
-	XINRONG_REQUIRE_PG=1 XINRONG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest
+	XINRONG_REQUIRE_PG=1 XINRONG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
