@@ -9,9 +9,14 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import ConsoleMessage, Locator, Page, Request, Response, expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+#: The narrowest phone the page must fit, and the widest that counts as a phone.
+PHONE_WIDTHS = (360, 430)
+#: The axe-core rule sets every screen must pass (WCAG 2.0/2.1 levels A and AA).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 STRONG_PASSWORD = "Shunda#2026x"
 DEMO_PASSWORD = "Demo#2026"
 BANK_PHONE = "13900000001"
@@ -117,13 +122,39 @@ def open_tile(page: Page, label: str, title: str) -> Locator:
     return opened
 
 
+def accessibility_violations(page: Page) -> list[str]:
+    """What axe-core (WCAG 2 A and AA rules, colour contrast included) finds wrong on the page
+    as it is now, one line per rule with the elements it names."""
+    page.evaluate(AXE_SCRIPT)  # through the DevTools protocol: the page's CSP does not apply
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+
+
+def _overflow(page: Page) -> int:
+    return int(page.evaluate("() => document.documentElement.scrollWidth"))
+
+
 def check_screen(page: Page, name: str, problems: Problems) -> None:
     """Save a full-page screenshot as test-artifacts/<name>-<width>.png, then fail on horizontal
-    overflow or on any problem seen so far."""
+    overflow (at a phone's width, also at the narrowest phone: 360 px), on any WCAG 2 A/AA
+    violation axe-core finds, or on any problem seen so far."""
     ARTIFACTS.mkdir(exist_ok=True)
-    width = page.viewport_size["width"] if page.viewport_size else 0
+    size = page.viewport_size or {"width": 0, "height": 0}
+    width = size["width"]
     safe = re.sub(r"[^\w.-]+", "-", name)
     page.screenshot(path=str(ARTIFACTS / f"{safe}-{width}.png"), full_page=True)
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{name}: the page overflows {width}px ({scroll_width}px)"
+    assert _overflow(page) <= width, f"{name}: the page overflows {width}px ({_overflow(page)}px)"
+    if width <= PHONE_WIDTHS[1]:
+        page.set_viewport_size({"width": PHONE_WIDTHS[0], "height": size["height"]})
+        narrow = _overflow(page)
+        page.set_viewport_size(size)
+        assert narrow <= PHONE_WIDTHS[0], f"{name}: the page overflows 360px ({narrow}px)"
+    violations = accessibility_violations(page)
+    assert violations == [], f"{name}: " + "\n".join(violations)
     assert problems.seen == [], problems.seen
