@@ -7,9 +7,7 @@ Each test gets its own live server and database (SQLite and PostgreSQL) with the
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import (
@@ -20,15 +18,20 @@ from playwright.sync_api import (
     expect,
 )
 
+from tests.browser.pages import (
+    ARTIFACTS,
+    DEMO_NAME,
+    DEMO_REP,
+    DEMO_REP_ID,
+    DEMO_USCC,
+    STRONG_PASSWORD,
+    register,
+    unique_phone,
+    view,
+)
+
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-STRONG_PASSWORD = "Shunda#2026x"
-
-DEMO_USCC = "91371302MA3CDXY10K"
-DEMO_NAME = "临沂沂蒙顺达物流有限公司"
-DEMO_REP = "王建国"
-DEMO_REP_ID = "371302198001011239"
 #: The standard's example ID number: a valid check character, but not the legal representative.
 OTHER_PERSON_ID = "11010519491231002X"
 IDENTITY_MISMATCH = "企业名称、法定代表人姓名或身份证号码与登记信息不一致"
@@ -46,28 +49,6 @@ def problems(page: Page) -> Iterator[list[str]]:
     page.on("console", on_console)
     page.on("pageerror", lambda error: seen.append(str(error)))
     return seen
-
-
-def unique_phone() -> str:
-    return f"187{secrets.randbelow(10**8):08d}"
-
-
-def view(page: Page, title: str) -> Locator:
-    """The visible view (a region named by its heading)."""
-    return page.get_by_role("region", name=title, exact=True)
-
-
-def register(page: Page, *, phone: str | None = None, password: str = STRONG_PASSWORD) -> str:
-    """Register a new enterprise account through the page; returns the phone number used."""
-    phone = phone or unique_phone()
-    page.goto("/")
-    page.get_by_role("link", name="注册企业用户").click()
-    form = view(page, "注册企业用户")
-    form.get_by_label("手机号").fill(phone)
-    form.get_by_label("密码", exact=True).fill(password)
-    form.get_by_label("称呼").fill("王经理")
-    form.get_by_role("button", name="注册并登录").click()
-    return phone
 
 
 def fill_verify_form(page: Page, *, id_number: str) -> Locator:
