@@ -20,6 +20,7 @@ from backend.lending import decisions, demands, loans
 from backend.lending import models as lending
 from backend.lending.views import ApplicationView, application_views
 from backend.security.actor import Actor
+from backend.security.staff import own_enterprise_id
 from graphql_schema.consent import AccessPurpose
 from graphql_schema.credit_profile import PageInfo
 from graphql_schema.errors import UserError
@@ -316,7 +317,7 @@ class LendingQuery:
         self, info: Info, status: ApplicationStatus | None = None
     ) -> list[Application]:
         async def work(session: AsyncSession, actor: Actor) -> list[Application]:
-            enterprise_id = demands.own_enterprise_id(actor, "查看贷款申请")
+            enterprise_id = own_enterprise_id(actor, "查看贷款申请")
             query = select(lending.LoanApplication).where(
                 lending.LoanApplication.enterprise_id == enterprise_id
             )

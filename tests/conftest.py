@@ -101,20 +101,9 @@ def database_url(
     pg_template: str | None,
 ) -> Iterator[str]:
     """A fresh migrated database on the current back end, private to this test."""
-    if db_backend == "sqlite":
-        url = databases.copy_sqlite(sqlite_template, tmp_path)
-        databases.remember(url, databases.Origin("sqlite", str(sqlite_template)))
+    admin = None if db_backend == "sqlite" else _require_pg(pg_admin_url)
+    with databases.fresh_database(db_backend, tmp_path, sqlite_template, admin, pg_template) as url:
         yield url
-        databases.forget(url)
-        return
-    admin = _require_pg(pg_admin_url)
-    assert pg_template is not None
-    name = databases.create_pg_database(admin, pg_template)
-    url = databases.with_database(admin, name).replace("postgresql://", "postgresql+asyncpg://", 1)
-    databases.remember(url, databases.Origin("postgresql", pg_template, admin, name))
-    yield url
-    databases.forget(url)
-    databases.drop_pg_database(admin, name)
 
 
 @pytest.fixture

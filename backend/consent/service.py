@@ -29,6 +29,7 @@ from backend.reports.access import parse_purpose
 from backend.runtime import Runtime
 from backend.security.actor import Actor
 from backend.security.lifecycle import lifecycle_state
+from backend.security.staff import own_enterprise_id
 
 MAX_VALID_DAYS = 365
 
@@ -59,14 +60,6 @@ class GrantView:
     def status(self) -> AuthorizationStatus:
         """The grant's status now."""
         return status_of(self.grant)
-
-
-def _own_enterprise_id(actor: Actor) -> int:
-    if actor.role != Role.ENTERPRISE.value:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有企业用户可以管理授权")
-    if actor.enterprise_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "请先完成企业实名认证")
-    return actor.enterprise_id
 
 
 def _valid_days(value: int) -> int:
@@ -105,7 +98,7 @@ async def _prepare(
     valid_days: int,
     now: datetime,
 ) -> _Request:
-    enterprise_id = _own_enterprise_id(actor)
+    enterprise_id = own_enterprise_id(actor, "管理授权")
     cleaned, chosen, days = check_each(
         lambda: clean_scopes(scopes),
         lambda: parse_purpose(purpose),
@@ -222,7 +215,7 @@ async def revoke_authorization(
     *, session: AsyncSession, runtime: Runtime, actor: Actor, authorization_id: int
 ) -> GrantView:
     """Withdraw a grant at once; only the enterprise that gave it may (others: NOT_FOUND)."""
-    enterprise_id = _own_enterprise_id(actor)
+    enterprise_id = own_enterprise_id(actor, "管理授权")
     grant = await session.get(Authorization, authorization_id, with_for_update=True)
     if grant is None or grant.enterprise_id != enterprise_id:
         raise DomainError(ErrorCode.NOT_FOUND, "找不到该授权", field="id")
@@ -304,7 +297,7 @@ async def my_authorizations(
     after: int | None = None,
 ) -> list[GrantView]:
     """The enterprise's own grants, newest first (all statuses unless one is asked for)."""
-    enterprise_id = _own_enterprise_id(actor)
+    enterprise_id = own_enterprise_id(actor, "管理授权")
     return await _list(
         session,
         condition=Authorization.enterprise_id == enterprise_id,

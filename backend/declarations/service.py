@@ -29,12 +29,11 @@ from backend.declarations.models import Declaration, DeclarationStatus
 from backend.enterprises.features import refresh_features
 from backend.enterprises.models import Enterprise
 from backend.errors import DomainError, ErrorCode, check_each
-from backend.identity.models import Role
 from backend.inbox import service as inbox
 from backend.inbox.models import MessageKind
 from backend.runtime import Runtime
 from backend.security.actor import Actor
-from backend.security.staff import government_staff
+from backend.security.staff import government_staff, own_enterprise_id
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "seed_products" / "commitments.json"
 MAX_PAGE = 100
@@ -178,14 +177,6 @@ def _clean_content(category: str, content: Any, today: date) -> dict[str, Any]:
         raise DomainError(exc.code, exc.message, field=field) from exc
 
 
-def _own_enterprise_id(actor: Actor) -> int:
-    if actor.role != Role.ENTERPRISE.value or actor.account_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有企业用户可以自主申报信息")
-    if actor.enterprise_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "请先完成企业实名认证")
-    return actor.enterprise_id
-
-
 def _require_government(actor: Actor) -> None:
     government_staff(actor, "只有政府工作人员可以核查自主申报信息")
 
@@ -204,7 +195,7 @@ async def submit_declaration(
 
     A declaration found false is never replaced: the broken commitment stays on the record.
     """
-    enterprise_id = _own_enterprise_id(actor)
+    enterprise_id = own_enterprise_id(actor, "自主申报信息")
     clean, accepted = check_each(
         lambda: _clean_content(category, content, china_today()),
         lambda: accepted_commitment(

@@ -31,9 +31,9 @@ from backend.credit.evaluation import evaluate_enterprise
 from backend.db.base import utcnow
 from backend.enterprises.models import CreditCode, Enterprise
 from backend.errors import DomainError, ErrorCode
-from backend.identity.models import Role
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.staff import own_enterprise_id
 from matching.scorecard import load_scorecard
 
 SLUG_BYTES = 16
@@ -72,15 +72,6 @@ class PublicCard:
     grade_scale: tuple[tuple[str, str], ...]  # (grade, label), best first
 
 
-def _own_enterprise_id(actor: Actor) -> int:
-    """The verified enterprise of an enterprise account, else FORBIDDEN with the reason."""
-    if actor.role != Role.ENTERPRISE.value:
-        raise DomainError(ErrorCode.FORBIDDEN, "只有企业用户可以使用信用码")
-    if actor.enterprise_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "请先完成企业实名认证，再开启信用码")
-    return actor.enterprise_id
-
-
 def _state(code: CreditCode | None) -> CreditCodeState:
     if code is None or code.slug is None:
         return CreditCodeState(enabled=False, slug=None, enabled_at=None)
@@ -89,7 +80,7 @@ def _state(code: CreditCode | None) -> CreditCodeState:
 
 async def my_credit_code(*, session: AsyncSession, actor: Actor) -> CreditCodeState:
     """The credit code of the actor's own (verified) enterprise."""
-    enterprise_id = _own_enterprise_id(actor)
+    enterprise_id = own_enterprise_id(actor, "使用信用码", "请先完成企业实名认证，再开启信用码")
     return _state(await session.get(CreditCode, enterprise_id))
 
 
@@ -117,7 +108,7 @@ async def set_credit_code(
 ) -> CreditCodeState:
     """Turn the actor's credit code on (a new slug, unless it is on already) or off (the slug is
     forgotten, so the old link answers 404 from now on); a change is audited."""
-    enterprise_id = _own_enterprise_id(actor)
+    enterprise_id = own_enterprise_id(actor, "使用信用码", "请先完成企业实名认证，再开启信用码")
     enterprise = await session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise DomainError(ErrorCode.NOT_FOUND, "企业不存在")

@@ -30,7 +30,7 @@ from backend.errors import DomainError, ErrorCode, parse_id
 from backend.inbox.models import MessageKind
 from backend.inbox.service import deliver
 from backend.institutions.models import Institution, InstitutionStatus
-from backend.lending.demands import clean_amount, clean_term, own_demand, own_enterprise_id
+from backend.lending.demands import clean_amount, clean_term, own_demand
 from backend.lending.models import (
     LIVE_APPLICATION_STATUSES,
     ApplicationStatus,
@@ -44,6 +44,7 @@ from backend.lending.stored_facts import stored_facts
 from backend.rules import sentence
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.staff import own_enterprise_id
 from matching.rules import Status, evaluate, parse_rule
 
 APPLICATION_PURPOSE = AccessPurpose.LOAN_APPROVAL

@@ -14,24 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.db.base import utcnow
 from backend.errors import DomainError, ErrorCode, parse_id
-from backend.identity.models import Role
 from backend.lending.models import DemandStatus, FinancingDemand
 from backend.runtime import Runtime
 from backend.security.actor import Actor
+from backend.security.staff import own_enterprise_id
 
 MAX_DEMAND_AMOUNT = Decimal("1000000000")  # 10亿元: beyond any small-firm loan
 MAX_TERM_MONTHS = 360
 PURPOSE_LENGTH = (4, 500)
 MAX_OPEN_DEMANDS = 10  # per enterprise: a firm with more open needs should close some first
-
-
-def own_enterprise_id(actor: Actor, doing: str = "办理融资业务") -> int:
-    """The actor's verified enterprise, or FORBIDDEN for anyone else."""
-    if actor.role != Role.ENTERPRISE.value:
-        raise DomainError(ErrorCode.FORBIDDEN, f"只有企业用户可以{doing}")
-    if actor.enterprise_id is None:
-        raise DomainError(ErrorCode.FORBIDDEN, "请先完成企业实名认证")
-    return actor.enterprise_id
 
 
 def clean_amount(value: Decimal | str | int, *, field: str = "amount") -> Decimal:
@@ -131,7 +122,9 @@ async def close_demand(
     *, session: AsyncSession, runtime: Runtime, actor: Actor, demand_id: int | str
 ) -> FinancingDemand:
     """Close one of the actor's open demands (no more offers; live applications go on)."""
-    demand = await own_demand(session, own_enterprise_id(actor), demand_id, field="id")
+    demand = await own_demand(
+        session, own_enterprise_id(actor, "办理融资业务"), demand_id, field="id"
+    )
     if demand.status != DemandStatus.OPEN.value:
         raise DomainError(ErrorCode.CONFLICT, "该融资需求已关闭", field="id")
     close(demand)

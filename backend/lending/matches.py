@@ -31,11 +31,12 @@ from backend.enterprises.models import Enterprise, EnterpriseFeatures
 from backend.errors import DomainError, ErrorCode
 from backend.institutions.models import Institution
 from backend.lending.catalog import Catalog, CatalogProduct, current_catalog
-from backend.lending.demands import own_demand, own_enterprise_id
+from backend.lending.demands import own_demand
 from backend.lending.models import DemandOffer, FinancingDemand, LoanProduct
 from backend.lending.stored_facts import facts_of
 from backend.rules import sentence
 from backend.security.actor import Actor
+from backend.security.staff import own_enterprise_id
 from matching.facts import CATALOG, DECLARABLE
 from matching.rank import Component, DemandView, rank
 from matching.rule_messages import NEGATED_OP

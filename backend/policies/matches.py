@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.clock import china_today
 from backend.identity.regions import region_name
 from backend.lending.catalog import region_prefix
-from backend.lending.demands import own_enterprise_id
 from backend.lending.matches import (
     MissingFact,
     UnmetCondition,
@@ -35,6 +34,7 @@ from backend.policies.models import Policy
 from backend.policies.targeting import policies_in_force
 from backend.rules import sentence
 from backend.security.actor import Actor
+from backend.security.staff import own_enterprise_id
 from matching.facts import CATALOG
 from matching.rules import RuleError, Status, evaluate, parse_rule
 from matching.whatif import NearMiss, near_miss

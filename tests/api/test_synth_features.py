@@ -46,14 +46,11 @@ def other_database_url(
     pg_template: str | None,
 ) -> Iterator[str]:
     """A second fresh migrated database on the same back end, for the bulk path."""
-    if db_backend == "sqlite":
-        yield databases.copy_sqlite(sqlite_template, tmp_path)
-        return
-    assert pg_admin_url is not None  # the `runtime` fixture has skipped otherwise
-    name = databases.create_pg_database(pg_admin_url, pg_template)
-    url = databases.with_database(pg_admin_url, name)
-    yield url.replace("postgresql://", "postgresql+asyncpg://", 1)
-    databases.drop_pg_database(pg_admin_url, name)
+    # (the `runtime` fixture has skipped already when PostgreSQL is missing)
+    with databases.fresh_database(
+        db_backend, tmp_path, sqlite_template, pg_admin_url, pg_template
+    ) as url:
+        yield url
 
 
 @pytest.fixture

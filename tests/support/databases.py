@@ -9,10 +9,11 @@ replaced by a copy of that template (``load_demo_copy``) instead of seeding it a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import shutil
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -173,3 +174,32 @@ async def load_demo_copy(runtime: Runtime, seed: Callable[[Runtime], Awaitable[N
             f'CREATE DATABASE "{origin.name}" TEMPLATE "{template}"',
         )
     return True
+
+
+@contextlib.contextmanager
+def fresh_database(
+    backend: str,
+    directory: Path,
+    sqlite_template: Path,
+    admin_url: str | None,
+    pg_template: str | None,
+) -> Iterator[str]:
+    """A new migrated database on ``backend`` made from its template (its SQLAlchemy URL),
+    dropped afterwards; ``load_demo_copy`` may swap it for the demo template's copy."""
+    if backend == "sqlite":
+        url = copy_sqlite(sqlite_template, directory)
+        remember(url, Origin("sqlite", str(sqlite_template)))
+        try:
+            yield url
+        finally:
+            forget(url)
+        return
+    assert admin_url is not None and pg_template is not None
+    name = create_pg_database(admin_url, pg_template)
+    url = with_database(admin_url, name).replace("postgresql://", "postgresql+asyncpg://", 1)
+    remember(url, Origin("postgresql", pg_template, admin_url, name))
+    try:
+        yield url
+    finally:
+        forget(url)
+        drop_pg_database(admin_url, name)
