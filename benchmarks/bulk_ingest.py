@@ -31,7 +31,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -42,12 +41,19 @@ import asyncpg
 
 from backend.clock import china_today
 from backend.settings import Settings
-from benchmarks.pg import db_url, execute, run_child, scalar, status_mb
+from benchmarks.pg import (
+    ASYNC,
+    PLAIN,
+    db_url,
+    execute,
+    postgres_server,
+    run_child,
+    scalar,
+    status_mb,
+)
 
 CATEGORY = "electricity_fee"
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopq"  # noqa: S105 (throwaway data)
-PLAIN = "postgresql://"
-ASYNC = "postgresql+asyncpg://"
 
 
 def _settings(url: str) -> Settings:
@@ -347,21 +353,8 @@ def main() -> None:
         child_main(json.loads(args.child))
         return
     os.environ.setdefault("XINRONG_LOG_LEVEL", "WARNING")
-    cluster = None
-    admin_url = args.database_url
-    if admin_url is None:
-        from tests.support.postgres import start_cluster
-
-        cluster = start_cluster()
-        if cluster is None:
-            sys.exit("PostgreSQL is not installed here; pass --database-url")
-        admin_url = cluster.url
-    admin_url = admin_url.replace(ASYNC, PLAIN, 1)
-    try:
+    with postgres_server(args.database_url) as admin_url:
         run(args, admin_url)
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -2,15 +2,46 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
+PLAIN = "postgresql://"
+ASYNC = "postgresql+asyncpg://"
+
+
+@contextlib.contextmanager
+def postgres_server(database_url: str | None, *, keep_database: str | None = None) -> Iterator[str]:
+    """The admin URL (``postgresql://``) of the server to benchmark on: ``database_url``, or a
+    throwaway cluster, stopped at the end unless ``keep_database`` names a database to reuse in
+    a later run (the way to do that is printed)."""
+    cluster = None
+    admin_url = database_url
+    if admin_url is None:
+        from tests.support.postgres import start_cluster
+
+        cluster = start_cluster()
+        if cluster is None:
+            sys.exit("PostgreSQL is not installed here; pass --database-url")
+        admin_url = cluster.url
+    try:
+        yield admin_url.replace(ASYNC, PLAIN, 1)
+    finally:
+        if cluster is not None and keep_database:
+            print(
+                f"cluster kept: --database-url {cluster.url} --keep-database "
+                f"{keep_database} (stop: pg_ctl -D {cluster.data_dir}/data stop)",
+                file=sys.stderr,
+            )
+        elif cluster is not None:
+            cluster.stop()
 
 
 def db_url(admin_url: str, name: str) -> str:

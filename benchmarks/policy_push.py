@@ -43,11 +43,18 @@ from typing import Any
 import asyncpg
 
 from backend.settings import Settings
-from benchmarks.pg import db_url, execute, run_child, scalar, status_mb
+from benchmarks.pg import (
+    ASYNC,
+    PLAIN,
+    db_url,
+    execute,
+    postgres_server,
+    run_child,
+    scalar,
+    status_mb,
+)
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopq"  # noqa: S105 (throwaway data)
-PLAIN = "postgresql://"
-ASYNC = "postgresql+asyncpg://"
 ROOT = Path(__file__).resolve().parents[1]
 CODE_PREFIX = "bench-push-"
 AIM_RATIO, AIM_SECONDS, AIM_MB = 2.0, 60.0, 300.0
@@ -340,27 +347,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any] | None:
         child_main(json.loads(args.child))
         return None
     os.environ.setdefault("XINRONG_LOG_LEVEL", "WARNING")
-    cluster = None
-    admin_url = args.database_url
-    if admin_url is None:
-        from tests.support.postgres import start_cluster
-
-        cluster = start_cluster()
-        if cluster is None:
-            sys.exit("PostgreSQL is not installed here; pass --database-url")
-        admin_url = cluster.url
-    admin_url = admin_url.replace(ASYNC, PLAIN, 1)
-    try:
+    with postgres_server(args.database_url, keep_database=args.keep_database) as admin_url:
         return run(args, admin_url)
-    finally:
-        if cluster is not None and args.keep_database:
-            print(
-                f"cluster kept: --database-url {cluster.url} --keep-database "
-                f"{args.keep_database} (stop: pg_ctl -D {cluster.data_dir}/data stop)",
-                file=sys.stderr,
-            )
-        elif cluster is not None:
-            cluster.stop()
 
 
 if __name__ == "__main__":
