@@ -116,3 +116,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime
     return app
+
+
+def create_app_from_environment() -> Starlette:
+    """The app built from the process environment: the factory ``uvicorn --factory`` and
+    ``xinrong serve --workers N`` give each worker process (settings come from ``XINRONG_*``)."""
+    return create_app(load_settings())

@@ -61,6 +61,9 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
     no_demo: bool = typer.Option(False, "--no-demo", help="Do not load the demo data."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Worker processes (more than one needs PostgreSQL)."
+    ),
 ) -> None:
     """Migrate, seed (demo data in development), and serve the API and web page."""
     import uvicorn
@@ -68,10 +71,23 @@ def serve(
     from backend.app import create_app
 
     settings = _settings(database_url)
+    if workers > 1 and settings.is_sqlite:
+        console.print("[red]--workers above 1 needs PostgreSQL (SQLite has one writer)[/red]")
+        raise typer.Exit(2)
     demo = not no_demo and not settings.is_production
     asyncio.run(_migrate_and_seed(settings, demo=demo, do_seed=True))
-    console.print(f"信融 serving at http://{host}:{port}/  (database: {settings.database_url})")
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, proxy_headers=False)
+    console.print(
+        f"信融 serving at http://{host}:{port}/  (database: {settings.database_url}, "
+        f"workers: {workers})"
+    )
+    options: dict[str, Any] = {"host": host, "port": port, "log_config": None}
+    options["proxy_headers"] = False
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Each worker process builds its own app (and engine) from the environment.
+    os.environ["XINRONG_DATABASE_URL"] = settings.database_url
+    uvicorn.run("backend.app:create_app_from_environment", factory=True, workers=workers, **options)
 
 
 @app.command()

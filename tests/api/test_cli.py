@@ -124,6 +124,18 @@ def test_a_bad_configuration_exits_2_with_the_reason(database_url):
     assert "XINRONG_ENV" in words(result.stderr)
 
 
+def test_serve_refuses_several_workers_on_sqlite(tmp_path):
+    # given an embedded SQLite database, which has one writer
+    url = f"sqlite+aiosqlite:///{tmp_path / 'one.db'}"
+
+    # when
+    result = xinrong("serve", "--workers", "2", database_url=url)
+
+    # then nothing is served and the reason is given
+    assert result.exit_code == 2
+    assert "--workers above 1 needs PostgreSQL" in words(result.output)
+
+
 # ---------------------------------------------------------------- seed
 
 
