@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 # Two pytest workers (pytest-xdist), each with its own PostgreSQL cluster and templates.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format schema clean
+.PHONY: run test fuzz lint format schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict matching
 	XINRONG_REQUIRE_PG=1 XINRONG_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+## Generated bad input at a large size on both databases: FUZZ_EXAMPLES calls per role and
+## database (randomised; CI's `make test` runs the same tests small and seeded), then a summary.
+FUZZ_EXAMPLES ?= 1500
+fuzz: $(STAMP)
+	bash .ci/install-system-deps.sh
+	rm -rf test-artifacts/fuzz
+	XINRONG_REQUIRE_PG=1 XINRONG_FUZZ_RANDOM=1 XINRONG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+	XINRONG_FUZZ_TRACE=test-artifacts/fuzz $(BIN)/python -m pytest -n $(TEST_WORKERS) \
+	  tests/api/test_fuzz_graphql.py tests/api/test_abuse.py; status=$$?; \
+	$(BIN)/python -m tests.support.fuzz_tally test-artifacts/fuzz; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -87,10 +87,16 @@ def row_error(index: int, error: DomainError, *, withdrawal: bool = False) -> di
     return {
         "index": index,
         "code": error.code.value,
-        "field": error.field,
-        "message": error.message,
+        "field": _storable(error.field),
+        "message": _storable(error.message),
         "withdrawal": withdrawal,
     }
+
+
+def _storable(text: str | None) -> str | None:
+    """``text`` with NUL written out (a message may quote a bad field name; PostgreSQL's jsonb
+    cannot hold NUL)."""
+    return None if text is None else text.replace("\x00", "\\u0000")
 
 
 @dataclass

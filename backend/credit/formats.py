@@ -58,6 +58,8 @@ def _parse_json_line(line: bytes, line_number: int) -> Any:
         return json.loads(line)
     except (ValueError, UnicodeDecodeError):
         return UnparsableRow(f"第 {line_number} 行不是合法的 JSON")
+    except RecursionError:  # nested past Python's limit: refuse the row, not the request
+        return UnparsableRow(f"第 {line_number} 行的 JSON 嵌套过深")
 
 
 def _record_boundary(text: str) -> int:

@@ -93,6 +93,8 @@ def _string_converter(spec: FieldSpec) -> Converter:
         text = str(value).strip()
         if limit and len(text) > limit:
             raise _fail(spec, f"长度不能超过 {limit} 个字符")
+        if "\x00" in text:  # PostgreSQL cannot store it: refuse the row, not the whole request
+            raise _fail(spec, "不能含有空字符（U+0000）")
         return text
 
     return convert

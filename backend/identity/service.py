@@ -24,6 +24,7 @@ from backend.security.actor import Actor
 from backend.security.tokens import API_TOKEN_PREFIX, hash_token, new_token
 
 LOGIN_FAILURES_BY_IP = "login_failure_ip"
+DEPARTMENT_MAX = 100  # accounts.department
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,13 @@ async def create_staff_account(
     phone = normalize_phone(phone)
     name = _clean_display_name(display_name)
     check_password_strength(password, phone=phone)
+    department = (department or "").strip() or None
+    if department is not None and len(department) > DEPARTMENT_MAX:
+        raise DomainError(
+            ErrorCode.VALIDATION_ERROR,
+            f"部门名称不能超过 {DEPARTMENT_MAX} 个字符",
+            field="department",
+        )
     if role == Role.INSTITUTION:
         if institution_id is None or await session.get(Institution, institution_id) is None:
             raise DomainError(ErrorCode.NOT_FOUND, "找不到该金融机构", field="institutionId")
@@ -388,7 +396,7 @@ async def create_staff_account(
         role=role.value,
         institution_id=institution_id,
         data_provider_id=data_provider_id,
-        department=(department or "").strip() or None,
+        department=department,
         created_by_account_id=actor.account_id,
     )
     session.add(account)
