@@ -9,22 +9,23 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry.asgi import GraphQL
 
 from backend.audit.http import export_endpoint
 from backend.credit.http import ingest_endpoint
+from backend.db.outage import database_unavailable
 from backend.enterprises.credit_code_page import credit_code_page
+from backend.graphql_http import GuardedGraphQL
 from backend.identity.http_auth import bearer_token
 from backend.middleware import RequestMiddleware
-from backend.observability import configure_logging
+from backend.observability import configure_logging, metrics_exposition
 from backend.policies.worker import poll_forever
 from backend.runtime import Runtime
 from backend.settings import Settings, load_settings
@@ -37,8 +38,8 @@ log = logging.getLogger("xinrong.app")
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 
 
-class XinrongGraphQL(GraphQL):
-    """strawberry's ASGI view with our per-request context."""
+class XinrongGraphQL(GuardedGraphQL):
+    """strawberry's ASGI view (strict body, JSON refusals) with our per-request context."""
 
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -74,13 +75,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         try:
             async with runtime.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("health check failed: database unreachable")
+        except Exception as exc:  # any failure to answer SELECT 1 means unhealthy
+            # One line per failed check (a balancer checks every few seconds): the reason, no
+            # traceback.
+            log.warning("health check failed: database unreachable: %r", exc)
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     async def metrics(_request: Request) -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        body, media_type = metrics_exposition()
+        return Response(body, media_type=media_type)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -113,6 +117,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             )
         ],
         lifespan=lifespan,
+        # The database out of reach (restarting, stopped): 503 and a Chinese message, not a 500.
+        exception_handlers={DBAPIError: database_unavailable, OSError: database_unavailable},
     )
     app.state.runtime = runtime
     return app

@@ -55,6 +55,21 @@ async def _migrate_and_seed(settings: Settings, *, demo: bool, do_seed: bool) ->
         await runtime.close()
 
 
+def _fresh_metrics_dir() -> str:
+    """An empty directory for the workers' metric files: ``PROMETHEUS_MULTIPROC_DIR`` when set
+    (emptied: counts from an earlier run must not add up), else a new temporary one."""
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not given:
+        return tempfile.mkdtemp(prefix="xinrong-metrics-")
+    folder = Path(given)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return str(folder)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -64,18 +79,30 @@ def serve(
     workers: int = typer.Option(
         1, min=1, max=64, help="Worker processes (more than one needs PostgreSQL)."
     ),
+    graceful_timeout: int = typer.Option(
+        30,
+        min=1,
+        help="On SIGTERM or Ctrl-C: seconds for requests in flight to finish (new connections "
+        "are refused at once); then they are cancelled and the process exits 0.",
+    ),
+    no_setup: bool = typer.Option(
+        False,
+        "--no-setup",
+        help="Serve only: neither migrate nor seed (several hosts: run `xinrong migrate` and "
+        "`xinrong seed` once per release instead of on every start).",
+    ),
 ) -> None:
     """Migrate, seed (demo data in development), and serve the API and web page."""
-    import uvicorn
-
     from backend.app import create_app
+    from backend.serving import serve_app
 
     settings = _settings(database_url)
     if workers > 1 and settings.is_sqlite:
         console.print("[red]--workers above 1 needs PostgreSQL (SQLite has one writer)[/red]")
         raise typer.Exit(2)
     demo = not no_demo and not settings.is_production
-    asyncio.run(_migrate_and_seed(settings, demo=demo, do_seed=True))
+    if not no_setup:
+        asyncio.run(_migrate_and_seed(settings, demo=demo, do_seed=True))
     console.print(
         f"信融 serving at http://{host}:{port}/  (database: {settings.database_url}, "
         f"workers: {workers})"
@@ -83,11 +110,19 @@ def serve(
     options: dict[str, Any] = {"host": host, "port": port, "log_config": None}
     options["proxy_headers"] = False
     if workers == 1:
-        uvicorn.run(create_app(settings), **options)
+        serve_app(create_app(settings), workers=1, graceful_timeout=graceful_timeout, **options)
         return
-    # Each worker process builds its own app (and engine) from the environment.
+    # Each worker process builds its own app (and engine) from the environment, and writes its
+    # metrics where any worker's /metrics adds them all up.
     os.environ["XINRONG_DATABASE_URL"] = settings.database_url
-    uvicorn.run("backend.app:create_app_from_environment", factory=True, workers=workers, **options)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_dir()
+    serve_app(
+        "backend.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        graceful_timeout=graceful_timeout,
+        **options,
+    )
 
 
 @app.command()
@@ -586,6 +621,38 @@ def push_policy(
     from backend.policies.cli import push_policy_command
 
     push_policy_command(_settings(database_url), policy_id, chunk_size, take_over)
+
+
+@app.command("rotate-keys")
+def rotate_keys(
+    batch_size: int = typer.Option(1000, min=1, max=100_000, help="Rows per transaction."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Count what would be rewritten, per key id and column; write none."
+    ),
+    status: bool = typer.Option(
+        False, "--status", help="Show which keys the data still needs and for what (no changes)."
+    ),
+    skip_deploy_check: bool = typer.Option(
+        False,
+        "--skip-deploy-check",
+        help="Rotate even though audit rows signed with an old key were written lately.",
+    ),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Re-encrypt personal data and recompute look-up hashes under the current secret key.
+
+    Run after every instance was restarted with the new XINRONG_SECRET_KEY and the old one in
+    XINRONG_PREVIOUS_SECRET_KEYS. Batched, compare-and-set, resumable, audited (keys.rotate).
+    """
+    from backend.security.rotation_cli import rotate_keys_command
+
+    rotate_keys_command(
+        _settings(database_url),
+        batch_size=batch_size,
+        dry_run=dry_run,
+        status=status,
+        skip_deploy_check=skip_deploy_check,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

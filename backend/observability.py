@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 request_id_var: ContextVar[str | None] = ContextVar("xinrong_request_id", default=None)
 
@@ -57,3 +65,16 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request
     logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def metrics_exposition() -> tuple[bytes, str]:
+    """The metrics in Prometheus' text format and its content type.
+
+    With several worker processes (``xinrong serve --workers N`` sets
+    ``PROMETHEUS_MULTIPROC_DIR``), each worker writes its samples to files there and a scrape,
+    whichever worker answers it, adds up every worker's; otherwise this process's registry."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

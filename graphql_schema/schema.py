@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from backend.db.outage import SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE, database_unreachable
 from backend.settings import Settings
 from graphql_schema.audit import AuditQuery
 from graphql_schema.consent import ConsentMutation, ConsentQuery
@@ -30,6 +31,7 @@ from graphql_schema.reports import ReportQuery
 from graphql_schema.risk import RiskMutation, RiskQuery
 from graphql_schema.rules import RuleQuery
 from graphql_schema.stats import StatsQuery
+from graphql_schema.text_guard import RefuseNulCharacters
 
 log = logging.getLogger("xinrong.graphql")
 
@@ -77,6 +79,8 @@ Mutation = merge_types(
 )
 
 MASKED_MESSAGE = "服务器内部错误，请稍后重试（已记录，可凭请求编号查询）"
+#: ``extensions.code`` of a masked error: an unexpected one, or the database out of reach.
+INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -84,12 +88,33 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
+    if database_unreachable(original):
+        log.warning("database unreachable in resolver: %r", original)
+        return True
     log.error(
         "unexpected error in resolver",
         exc_info=(type(original), original, original.__traceback__),
         extra={"graphql_path": error.path},
     )
     return True
+
+
+class MaskInternalErrors(MaskErrors):
+    """strawberry's masking, with a code: ``SERVICE_UNAVAILABLE`` (and a message saying to retry)
+    when the database could not be reached, else ``INTERNAL_ERROR`` and :data:`MASKED_MESSAGE`."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """The error without its cause: message, code, and where in the query it happened."""
+        outage = error.original_error is not None and database_unreachable(error.original_error)
+        return GraphQLError(
+            message=UNAVAILABLE_MESSAGE if outage else self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": SERVICE_UNAVAILABLE if outage else INTERNAL_ERROR},
+        )
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -102,7 +127,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ParserCache,
             ValidationCache,
             validation_rules_extension(settings),
-            lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
+            RefuseNulCharacters,
+            lambda: MaskInternalErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
         ],
     )
 

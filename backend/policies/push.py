@@ -19,7 +19,9 @@ Any app instance may run a job: jobs live in the database and are claimed with a
 (``lease_owner``, ``lease_until``). A running instance renews the lease with each chunk; a job
 whose lease ran out (its instance died) is taken over by the next instance that looks (the worker
 in ``backend.policies.worker``, or ``xinrong push-policy``). After ``MAX_ATTEMPTS`` failed runs a
-job is FAILED with the error kept.
+job is FAILED with the error kept. A run cut off by the database going away (restart, failover)
+is not the job's fault: it never makes the job FAILED, and the instance that held it resumes it
+as soon as the database is back (see ``claimable_job_ids``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, literal, or_, select, union_all, update
+from sqlalchemy import Select, Table, and_, false, func, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -39,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.clock import china_today
 from backend.db.base import utcnow
+from backend.db.outage import database_unreachable
 from backend.enterprises.models import EnterpriseFeatures
 from backend.inbox.models import InboxMessage, MessageKind
 from backend.policies.messages import policy_message_body, policy_message_title
@@ -250,18 +253,34 @@ async def _withdrawn(session: AsyncSession, policy_id: int) -> bool:
 
 
 async def _fail(
-    sessionmaker: async_sessionmaker[AsyncSession], job_id: int, owner: str, error: str
-) -> None:
-    async with sessionmaker() as session:
-        job = await session.get(PolicyPushJob, job_id)
-        if job is None or job.lease_owner != owner:
-            return
-        job.error = error[:ERROR_MAX]
-        job.lease_until = utcnow()  # free for a retry at once
-        if job.attempts >= MAX_ATTEMPTS:
-            job.status = JobStatus.FAILED.value
-            job.finished_at = utcnow()
-        await session.commit()
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job_id: int,
+    owner: str,
+    error: str,
+    *,
+    outage: bool,
+) -> bool:
+    """Keep the error on the job and free its lease for a retry; FAILED after ``MAX_ATTEMPTS``
+    runs, unless the run was cut off by a database ``outage``. Returns False when the database
+    cannot be reached to say so: the job then keeps its lease, and this instance resumes it
+    when the database is back (another instance once the lease ran out)."""
+    try:
+        async with sessionmaker() as session:
+            job = await session.get(PolicyPushJob, job_id)
+            if job is None or job.lease_owner != owner:
+                return True
+            job.error = error[:ERROR_MAX]
+            job.lease_until = utcnow()  # free for a retry at once
+            if job.attempts >= MAX_ATTEMPTS and not outage:
+                job.status = JobStatus.FAILED.value
+                job.finished_at = utcnow()
+            await session.commit()
+    except Exception as exc:
+        if not database_unreachable(exc):
+            raise
+        log.error("push job %s: database unreachable, its failure could not be recorded", job_id)
+        return False
+    return True
 
 
 async def _match(
@@ -312,6 +331,8 @@ async def run_job(
             )
         policy = await session.get(Policy, job.policy_id)
         assert policy is not None  # a foreign key
+        # Where the job stands, kept outside the ORM object (a rollback expires that).
+        matched, pushed = job.matched_count, job.pushed_count
         try:
             refusal = _usable(policy)
             if refusal is not None:
@@ -369,7 +390,13 @@ async def run_job(
         except Exception as exc:  # kept on the job and retried: a job must not die silently
             await session.rollback()
             log.exception("push job %s failed", job_id)
-            await _fail(sessionmaker, job_id, owner, f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
+            outage = database_unreachable(exc)
+            if not await _fail(sessionmaker, job_id, owner, error, outage=outage):
+                running = JobStatus.RUNNING.value
+                return PushOutcome(
+                    job_id, running, matched, pushed, match_seconds, write_seconds, error
+                )
         await session.refresh(job)
         return PushOutcome(
             job.id,
@@ -382,18 +409,23 @@ async def run_job(
         )
 
 
-async def claimable_job_ids(session: AsyncSession, limit: int = 10) -> list[int]:
-    """Jobs waiting for an instance: PENDING, or RUNNING with a lease that ran out."""
+async def claimable_job_ids(
+    session: AsyncSession, limit: int = 10, *, owner: str | None = None
+) -> list[int]:
+    """Jobs waiting for an instance: PENDING, or RUNNING with a lease that ran out; and with
+    ``owner``, RUNNING jobs whose lease that instance holds (its run stopped on an error it
+    could not record, such as the database going away; the caller must not start a job it is
+    still running, which ``Runtime.spawn`` ensures)."""
     now = utcnow()
+    running = PolicyPushJob.status == JobStatus.RUNNING.value
+    ours = and_(running, PolicyPushJob.lease_owner == owner) if owner is not None else false()
     rows = await session.execute(
         select(PolicyPushJob.id)
         .where(
             or_(
                 PolicyPushJob.status == JobStatus.PENDING.value,
-                and_(
-                    PolicyPushJob.status == JobStatus.RUNNING.value,
-                    PolicyPushJob.lease_until < now,
-                ),
+                and_(running, PolicyPushJob.lease_until < now),
+                ours,
             )
         )
         .order_by(PolicyPushJob.id)

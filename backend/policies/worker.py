@@ -28,9 +28,10 @@ def start_push(runtime: Runtime, job_id: int) -> asyncio.Task[PushOutcome]:
 
 
 async def run_waiting_jobs(runtime: Runtime) -> int:
-    """Start every job waiting for an instance; returns how many were started."""
+    """Start every job waiting for an instance, and resume this instance's own jobs whose
+    run stopped (a job still running here is not started twice); returns how many."""
     async with runtime.sessionmaker() as session:
-        ids = await claimable_job_ids(session)
+        ids = await claimable_job_ids(session, owner=runtime.instance)
     for job_id in ids:
         start_push(runtime, job_id)
     return len(ids)

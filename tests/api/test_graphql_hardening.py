@@ -83,6 +83,7 @@ async def test_internal_errors_are_masked(client, monkeypatch):
     # then
     assert result.data is None
     assert result.errors[0]["message"] == MASKED_MESSAGE
+    assert result.errors[0]["extensions"] == {"code": "INTERNAL_ERROR"}
     assert "secret" not in str(result.errors)
 
 

@@ -25,7 +25,9 @@ export class ApiError extends Error {
 }
 
 /** Error codes whose message is written for the person using the page. */
-const SAYABLE = new Set(["FORBIDDEN", "VALIDATION_ERROR", "NOT_FOUND", "NOT_AUTHORIZED", "RATE_LIMITED"]);
+const SAYABLE = new Set([
+  "FORBIDDEN", "VALIDATION_ERROR", "NOT_FOUND", "NOT_AUTHORIZED", "RATE_LIMITED", "SERVICE_UNAVAILABLE",
+]);
 
 export function getToken() {
   try {
