@@ -54,13 +54,21 @@ def document_holds_nul(document: DocumentNode | None) -> bool:
     return visitor.found
 
 
+def _may_write_nul(query: str | None) -> bool:
+    """Whether the document's text could hold NUL at all: as itself or as a ``\\u`` escape.
+    Almost no query has either, and then its parsed tree need not be walked."""
+    return query is not None and (NUL in query or "\\u" in query)
+
+
 class RefuseNulCharacters(SchemaExtension):
     """Answers an operation whose input holds NUL with one VALIDATION_ERROR, unexecuted."""
 
     def on_execute(self) -> Iterator[None]:
         """Skip execution (the result is set already) when the input holds NUL."""
         context = self.execution_context
-        if holds_nul(context.variables) or document_holds_nul(context.graphql_document):
+        if holds_nul(context.variables) or (
+            _may_write_nul(context.query) and document_holds_nul(context.graphql_document)
+        ):
             error = GraphQLError(MESSAGE, extensions={"code": ErrorCode.VALIDATION_ERROR.value})
             context.result = ExecutionResult(data=None, errors=[error])
         yield
