@@ -113,13 +113,23 @@ class Plan:
 Encoded = tuple[str, str, str | None]
 
 
+def content_hash_input(fields: dict[str, Any], personal: dict[str, Any] | None) -> str:
+    """What a record's ``content_hash`` is the keyed hash of: ``json.dumps([fields, personal],
+    sort_keys=True, ensure_ascii=False)`` (no personal data: ``{}``). Ingestion, corrections and
+    key rotation all hash this, so an unchanged record is recognised whichever wrote it."""
+    return _hash_input(_canonical(fields), _canonical(personal) if personal else "{}")
+
+
+def _hash_input(fields_json: str, personal_json: str) -> str:
+    return f"[{fields_json}, {personal_json}]"
+
+
 def encode_row(keyring: KeyRing, category: str, row: CleanRecord) -> Encoded:
     """What ``store`` writes of a row besides its plain columns: the fields as JSON, the content
-    hash (HMAC of json.dumps([fields, personal], sort_keys=True, ensure_ascii=False), built from
-    the same parts) and the encrypted personal data."""
+    hash (of :func:`content_hash_input`) and the encrypted personal data."""
     fields_json = _canonical(row.fields)
     personal_json = _canonical(row.personal) if row.personal else "{}"
-    digest = keyring.lookup_hash(f"[{fields_json}, {personal_json}]")
+    digest = keyring.lookup_hash(_hash_input(fields_json, personal_json))
     cipher = (
         keyring.encrypt(_personal_json(row.personal), context=f"credit_records.{category}")
         if row.personal

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clock import china_date
+from backend.credit.batch import content_hash_input
 from backend.credit.models import CreditRecord
 from backend.credit.sharing_list import load_sharing_list
 from backend.credit.validation import validate_record
@@ -102,9 +103,7 @@ async def correct_record(
             if clean.personal
             else None
         ),
-        content_hash=runtime.keyring.lookup_hash(
-            json.dumps([clean.fields, clean.personal], sort_keys=True, ensure_ascii=False)
-        ),
+        content_hash=runtime.keyring.lookup_hash(content_hash_input(clean.fields, clean.personal)),
         occurred_on=clean.occurred_on,
         visible_until=clean.visible_until,
         data_provider_id=previous.data_provider_id,

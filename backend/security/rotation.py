@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from backend.audit import service as audit
+from backend.credit.batch import content_hash_input
 from backend.credit.models import CreditRecord
 from backend.credit.registration import ID_NUMBER_CONTEXT
 from backend.enterprises.models import Enterprise
@@ -55,9 +56,6 @@ from backend.settings import Settings
 
 AUDIT_ACTION = "keys.rotate"
 
-# The exact serialisation ingestion hashes (backend.credit.batch.encode_row and
-# record_versions.correct_record both give "[<fields>, <personal>]" with sorted keys).
-_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 #: Called after each batch with (table, last id read, highest id when the run started).
 ProgressHook = Callable[[str, int, int], None]
 #: Called after a batch is read and before it is written, with (table, ids to write): the
@@ -215,7 +213,7 @@ class _Run:
         to leave it (already under the current key, or not to be vouched for)."""
         row_id, category, fields, cipher, digest = row
         if cipher is None:
-            value = f"[{_canonical(fields)}, {{}}]"
+            value = content_hash_input(fields, None)
             current = self.keyring.lookup_hash(value)
             if hmac.compare_digest(current, digest):
                 return None  # already under the current key
@@ -235,7 +233,7 @@ class _Run:
         except (KeyRingError, ValueError):
             self.tally(RECORD_PERSONAL).undecryptable += 1
             return None
-        value = f"[{_canonical(fields)}, {_canonical(personal)}]"
+        value = content_hash_input(fields, personal)
         return RowChange(
             row_id,
             RECORD_PERSONAL,
