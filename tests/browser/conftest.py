@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import expect
 
 from backend.app import create_app
 from backend.runtime import Runtime
 from backend.settings import Settings, load_settings
 from tests.support.builders import load_demo
+
+# Playwright's 5 s default for expect() was exceeded once in CI (stop 15: 企业实名认证 on
+# PostgreSQL while two pytest workers, Chromium and two clusters shared 2 cores). A slow answer is
+# not a broken page: wait longer, still fail on a page that never gets there.
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
