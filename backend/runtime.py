@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from backend.audit.read_batch import ReadAuditBatcher
 from backend.db.engine import create_engine, create_sessionmaker
 from backend.security.keyring import KeyRing
 from backend.security.passwords import Passwords
@@ -38,6 +39,12 @@ class Runtime:
     instance: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
+
+    # Audit rows of reads, chained in batches (one chain-head lock per batch).
+    audit_reads: ReadAuditBatcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.audit_reads = ReadAuditBatcher(self.sessionmaker, self.keyring)
 
     def spawn(self, name: str, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``work`` in the background unless a task of that name is still running; failures
@@ -87,6 +94,7 @@ class Runtime:
     async def close(self) -> None:
         """Stop background work (a push resumes later from its last chunk) and release the
         database connections."""
+        await self.audit_reads.flush()
         tasks = list(self.tasks.values())
         for task in tasks:
             task.cancel()

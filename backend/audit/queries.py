@@ -189,9 +189,7 @@ async def search(
     # Written after the search, so the page never shows its own audit.read row. No
     # enterprise_id: an enterprise's rows are what happened to it, not auditors looking (the
     # filters in the details say what was looked for).
-    await audit.record(
-        session,
-        keyring=runtime.keyring,
+    await runtime.audit_reads.record(
         actor=actor,
         action="audit.read",
         subject_type="audit_log",

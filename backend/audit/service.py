@@ -68,6 +68,98 @@ def _with_credential(details: dict[str, Any] | None, actor: Actor) -> dict[str, 
     return {**(details or {}), "api_token_id": actor.api_token_id}
 
 
+@dataclass(frozen=True)
+class AuditEvent:
+    """What one audit row says, before it is chained (``seq``, hashes and key come later)."""
+
+    occurred_at: datetime
+    action: str
+    outcome: str
+    actor_account_id: int | None
+    actor_role: str | None
+    subject_type: str | None
+    subject_id: str | None
+    enterprise_id: int | None
+    institution_id: int | None
+    details: dict[str, Any]
+    request_id: str | None
+    client_ip: str | None
+
+
+def audit_event(
+    *,
+    actor: Actor,
+    action: str,
+    outcome: str = "success",
+    subject_type: str | None = None,
+    subject_id: str | int | None = None,
+    enterprise_id: int | None = None,
+    institution_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """The event ``actor`` did, stamped now; the actor's institution unless one is named."""
+    return AuditEvent(
+        occurred_at=utcnow(),
+        action=action,
+        outcome=outcome,
+        actor_account_id=actor.account_id,
+        actor_role=actor.role if actor.role else ("SYSTEM" if actor.is_system else None),
+        subject_type=subject_type,
+        subject_id=None if subject_id is None else str(subject_id),
+        enterprise_id=enterprise_id,
+        institution_id=institution_id if institution_id is not None else actor.institution_id,
+        details=_with_credential(details, actor),
+        request_id=actor.request_id,
+        client_ip=actor.client_ip,
+    )
+
+
+async def _locked_head(session: AsyncSession) -> AuditChainHead:
+    # Locks the head row until commit (PostgreSQL), so concurrent writers chain one after another.
+    # SQLite already serialises writers.
+    head = (
+        await session.execute(
+            select(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if head is None:
+        raise AuditChainMissing("audit_chain_head has no row: run `xinrong migrate`")
+    return head
+
+
+def _chain(head: AuditChainHead, event: AuditEvent, keyring: KeyRing) -> AuditEntry:
+    """The row for ``event`` after the head's row; moves the head on to it."""
+    entry = AuditEntry(
+        seq=head.seq + 1,
+        **vars(event),
+        key_id=keyring.current_key_id,
+        prev_hash=head.row_hash,
+    )
+    entry.row_hash = keyring.audit_mac(canonical_bytes(entry), entry.key_id)
+    head.seq = entry.seq
+    head.row_hash = entry.row_hash
+    head.key_id = entry.key_id
+    head.updated_at = entry.occurred_at
+    return entry
+
+
+def _seal(head: AuditChainHead, keyring: KeyRing) -> None:
+    head.mac = keyring.audit_mac(head_bytes(head.seq, head.row_hash), head.key_id)
+
+
+async def append_events(
+    session: AsyncSession, *, keyring: KeyRing, events: list[AuditEvent]
+) -> list[AuditEntry]:
+    """Chain ``events`` in order after the head in the caller's transaction (one lock for all);
+    never commits by itself."""
+    head = await _locked_head(session)
+    entries = [_chain(head, event, keyring) for event in events]
+    _seal(head, keyring)
+    session.add_all(entries)
+    await session.flush()
+    return entries
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -81,41 +173,22 @@ async def record(
     institution_id: int | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one audit row in the caller's transaction; never commits by itself."""
-    # Locks the head row until commit (PostgreSQL), so concurrent writers chain one after another.
-    # SQLite already serialises writers; this statement runs after the change being recorded.
-    head = (
-        await session.execute(
-            select(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if head is None:
-        raise AuditChainMissing("audit_chain_head has no row: run `xinrong migrate`")
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        occurred_at=utcnow(),
+    """Append one audit row in the caller's transaction; never commits by itself.
+
+    The row commits or rolls back with the change it records. The chain head stays locked until
+    that commit, so this is for changes; reads audit through :mod:`backend.audit.read_batch`.
+    """
+    event = audit_event(
+        actor=actor,
         action=action,
         outcome=outcome,
-        actor_account_id=actor.account_id,
-        actor_role=actor.role if actor.role else ("SYSTEM" if actor.is_system else None),
         subject_type=subject_type,
-        subject_id=None if subject_id is None else str(subject_id),
+        subject_id=subject_id,
         enterprise_id=enterprise_id,
-        institution_id=institution_id if institution_id is not None else actor.institution_id,
-        details=_with_credential(details, actor),
-        request_id=actor.request_id,
-        client_ip=actor.client_ip,
-        key_id=keyring.current_key_id,
-        prev_hash=head.row_hash,
+        institution_id=institution_id,
+        details=details,
     )
-    entry.row_hash = keyring.audit_mac(canonical_bytes(entry), entry.key_id)
-    session.add(entry)
-    head.seq = entry.seq
-    head.row_hash = entry.row_hash
-    head.key_id = entry.key_id
-    head.mac = keyring.audit_mac(head_bytes(entry.seq, entry.row_hash), entry.key_id)
-    head.updated_at = entry.occurred_at
-    await session.flush()
+    (entry,) = await append_events(session, keyring=keyring, events=[event])
     return entry
 
 

@@ -13,7 +13,6 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.audit import service as audit
 from backend.clock import china_today
 from backend.credit.models import CreditRecord, DataProvider
 from backend.credit.sharing_list import load_sharing_list
@@ -66,9 +65,7 @@ async def own_enterprise(*, session: AsyncSession, runtime: Runtime, actor: Acto
     enterprise = await session.get(Enterprise, actor.enterprise_id)
     if enterprise is None:
         raise DomainError(ErrorCode.NOT_FOUND, "企业不存在")
-    await audit.record(
-        session,
-        keyring=runtime.keyring,
+    await runtime.audit_reads.record(
         actor=actor,
         action="credit.profile.read",
         subject_type="enterprise",

@@ -230,9 +230,7 @@ async def matched_demands(
                 authorized=demand.enterprise_id in authorized,
             )
         )
-    await audit.record(
-        session,
-        keyring=runtime.keyring,
+    await runtime.audit_reads.record(
         actor=actor,
         action="demand.matched.read",
         subject_type="financing_demand",
