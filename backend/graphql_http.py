@@ -17,6 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from graphql_schema.schema import with_document_code
 
 BAD_REQUEST = "BAD_REQUEST"
 
@@ -62,6 +66,14 @@ def _is_chinese(text: str) -> bool:
 
 class GuardedGraphQL(GraphQL):
     """strawberry's ASGI view with strict body decoding and JSON refusals."""
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """The response body; errors in the document itself get their ``extensions.code``."""
+        if result.errors:
+            result.errors = [with_document_code(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     def decode_json(self, data: str | bytes) -> object:
         """Decode a JSON body: UTF-8 only, not nested past the recursion limit, an object."""

@@ -44,7 +44,12 @@ class Runtime:
     audit_reads: ReadAuditBatcher = field(init=False)
 
     def __post_init__(self) -> None:
-        self.audit_reads = ReadAuditBatcher(self.sessionmaker, self.keyring)
+        # Its own connections, outside the request pool: a request holds a pooled connection
+        # while it waits for its read's audit row, so the batch must never wait for that pool.
+        audit_engine = create_engine(self.settings, pool_size=1, max_overflow=1)
+        self.audit_reads = ReadAuditBatcher(
+            create_sessionmaker(audit_engine), self.keyring, own_engine=audit_engine
+        )
 
     def spawn(self, name: str, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``work`` in the background unless a task of that name is still running; failures
@@ -94,7 +99,7 @@ class Runtime:
     async def close(self) -> None:
         """Stop background work (a push resumes later from its last chunk) and release the
         database connections."""
-        await self.audit_reads.flush()
+        await self.audit_reads.close()
         tasks = list(self.tasks.values())
         for task in tasks:
             task.cancel()

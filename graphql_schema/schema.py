@@ -81,6 +81,21 @@ Mutation = merge_types(
 MASKED_MESSAGE = "服务器内部错误，请稍后重试（已记录，可凭请求编号查询）"
 #: ``extensions.code`` of a masked error: an unexpected one, or the database out of reach.
 INTERNAL_ERROR = "INTERNAL_ERROR"
+#: ``extensions.code`` of an error in the document itself, found before anything ran: a syntax
+#: error, or a query the schema or the limits refuse (unknown field, wrong argument or variable
+#: type, too deep, too many aliases or tokens). The message (graphql-core's) says what.
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+def with_document_code(error: GraphQLError) -> GraphQLError:
+    """``error`` with a code when it has none: a document error (no ``path``) gets
+    ``GRAPHQL_PARSE_FAILED`` or ``GRAPHQL_VALIDATION_FAILED``; anything else is unchanged."""
+    if (error.extensions or {}).get("code") or error.path is not None:
+        return error
+    code = GRAPHQL_PARSE_FAILED if error.message.startswith("Syntax Error") else None
+    error.extensions = {**(error.extensions or {}), "code": code or GRAPHQL_VALIDATION_FAILED}
+    return error
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -101,7 +116,9 @@ def should_mask(error: GraphQLError) -> bool:
 
 class MaskInternalErrors(MaskErrors):
     """strawberry's masking, with a code: ``SERVICE_UNAVAILABLE`` (and a message saying to retry)
-    when the database could not be reached, else ``INTERNAL_ERROR`` and :data:`MASKED_MESSAGE`."""
+    when the database could not be reached, else ``INTERNAL_ERROR`` and :data:`MASKED_MESSAGE`.
+    (Errors in the document get theirs from :func:`with_document_code`, at the HTTP view: a
+    syntax error never reaches this extension.)"""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         """The error without its cause: message, code, and where in the query it happened."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from matching.rank_components import Component, cents, component
 from matching.rank_config import RankingConfig
-from matching.text import NameTagMatcher, TextIndex, tokenize
+from matching.text import NameTagMatcher, TextIndex, query_terms
 
 _SHOWN_PURPOSE = 20  # characters of the purpose quoted in an explanation
 _SHOWN_TERMS = 3  # shared keywords named in an explanation
@@ -105,7 +105,7 @@ class TextColumn:
             stripped if len(stripped) <= _SHOWN_PURPOSE else stripped[:_SHOWN_PURPOSE] + "…"
         )
         #: raw BM25 by position; 0 for a product without a shared word.
-        terms, self.raw = text.raw_scores(tokenize(stripped))
+        terms, self.raw = text.raw_scores(query_terms(stripped))
         self._terms = [term for term in terms if text.idf(term) > 0.0]  # in some product
         best = max(map(self.raw.__getitem__, positions), default=0.0)
         self._scale = 100.0 / best if best > 0.0 else 0.0

@@ -8,6 +8,7 @@ way the rule means it (``not on_dishonest_list = true`` reads "需未列入…")
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 from matching.facts import OP_SYMBOLS, Fact
@@ -34,7 +35,14 @@ _TEN_THOUSAND: Final = Decimal(10000)
 
 def number_text(value: Any, unit: str) -> str:
     """A number with its unit: whole numbers without decimals, large yuan amounts in 万元."""
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    # The text depends on ``str(value)`` alone (a Decimal's ``str`` is exact, sign of zero and
+    # exponent included), and catalogues repeat their thresholds: written once per distinct text.
+    return _number_text(str(value), unit)
+
+
+@lru_cache(maxsize=4096)
+def _number_text(written: str, unit: str) -> str:
+    number = Decimal(written)
     if unit == "元" and abs(number) >= _TEN_THOUSAND:
         return f"{_plain(number / _TEN_THOUSAND)}万元"
     return f"{_plain(number)}{unit}"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Final
@@ -101,6 +102,37 @@ class Rule:
     def facts(self) -> frozenset[str]:
         """The facts the rule reads."""
         return frozenset(c.fact.name for c in self.conditions)
+
+    # Worked out on first use and kept (the rule never changes): what ``evaluate`` and the
+    # what-ifs of ``matching.whatif`` need besides the firm's facts.
+
+    @cached_property
+    def fact_names(self) -> tuple[str, ...]:
+        """Each leaf's fact name, in leaf order."""
+        return tuple(c.fact.name for c in self.conditions)
+
+    @cached_property
+    def negations(self) -> tuple[bool, ...]:
+        """Each leaf's ``negated`` (under an odd number of ``not``), in leaf order."""
+        negated: dict[int, bool] = {}
+        _negations(self.root, False, negated)
+        return tuple(negated[id(c)] for c in self.conditions)
+
+    @cached_property
+    def clauses(self) -> tuple[Node, ...]:
+        """The parts whose ``all`` the rule is: a root ``all``'s children, else the root."""
+        root = self.root
+        if isinstance(root, Group) and root.kind == "all":
+            return root.children
+        return (root,)
+
+    @cached_property
+    def clause_of(self) -> tuple[int, ...]:
+        """Each leaf's clause (its index in ``clauses``), in leaf order."""
+        owner: dict[int, int] = {}
+        for number, clause in enumerate(self.clauses):
+            _leaf_ids(clause, number, owner)
+        return tuple(owner[id(c)] for c in self.conditions)
 
 
 # --- parsing ------------------------------------------------------------------------------
@@ -287,7 +319,7 @@ def _test(fact: Fact, op: str, value: Value) -> Callable[[Any], bool]:
 # --- evaluation -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class ConditionResult:
     """One leaf's outcome for one enterprise. ``negated`` when it sits under an odd number of
     ``not`` nodes: then the rule wants it false, and ``satisfied`` says whether the rule got
@@ -297,6 +329,16 @@ class ConditionResult:
     actual: Any
     outcome: bool | None
     negated: bool
+
+    def __init__(
+        self, condition: Condition, actual: Any, outcome: bool | None, negated: bool
+    ) -> None:
+        """Make the result (still frozen: see ``matching.rank.RankedProduct``)."""
+        fields = self.__dict__
+        fields["condition"] = condition
+        fields["actual"] = actual
+        fields["outcome"] = outcome
+        fields["negated"] = negated
 
     @property
     def satisfied(self) -> bool | None:
@@ -344,23 +386,54 @@ def kleene_truth(node: Node, outcomes: Mapping[int, bool | None]) -> bool | None
     return None if unknown else not decisive
 
 
-def _blame(node: Node, want: bool, outcomes: Mapping[int, bool | None], into: set[int]) -> None:
-    """Collect the leaves that keep ``node`` from being ``want`` (none when it is or is unknown)."""
+def _truths(node: Node, outcomes: Mapping[int, bool | None], into: dict[int, bool | None]) -> None:
+    """Every node's ``kleene_truth`` by node id, the whole tree in one pass."""
     if isinstance(node, Condition):
-        if outcomes[id(node)] is (not want):
+        into[id(node)] = outcomes[id(node)]
+        return
+    if isinstance(node, Negation):
+        _truths(node.child, outcomes, into)
+        inner = into[id(node.child)]
+        into[id(node)] = None if inner is None else not inner
+        return
+    decisive = node.kind == "any"  # True decides an any, False decides an all
+    unknown = found = False
+    for child in node.children:
+        _truths(child, outcomes, into)
+        value = into[id(child)]
+        found = found or value is decisive
+        unknown = unknown or value is None
+    into[id(node)] = decisive if found else None if unknown else not decisive
+
+
+def _blame(node: Node, want: bool, truths: Mapping[int, bool | None], into: set[int]) -> None:
+    """Collect the leaves that keep ``node`` from being ``want`` (none when it is or is unknown);
+    ``truths``: every node's truth (``_truths``)."""
+    if isinstance(node, Condition):
+        if truths[id(node)] is (not want):
             into.add(id(node))
         return
     if isinstance(node, Negation):
-        _blame(node.child, not want, outcomes, into)
+        _blame(node.child, not want, truths, into)
         return
-    if kleene_truth(node, outcomes) is not (not want):
+    if truths[id(node)] is not (not want):
         return
     # An all that should hold (or an any that should fail) is spoilt by each child that is
     # wrong; an any that should hold (or an all that should fail) by all of its children.
     only_wrong = (node.kind == "all") == want
     for child in node.children:
-        if not only_wrong or kleene_truth(child, outcomes) is (not want):
-            _blame(child, want, outcomes, into)
+        if not only_wrong or truths[id(child)] is (not want):
+            _blame(child, want, truths, into)
+
+
+def _leaf_ids(node: Node, clause: int, into: dict[int, int]) -> None:
+    if isinstance(node, Condition):
+        into[id(node)] = clause
+    elif isinstance(node, Negation):
+        _leaf_ids(node.child, clause, into)
+    else:
+        for child in node.children:
+            _leaf_ids(child, clause, into)
 
 
 def _negations(node: Node, negated: bool, into: dict[int, bool]) -> None:
@@ -382,19 +455,23 @@ def status_of(truth: bool | None) -> Status:
 
 def evaluate(rule: Rule, facts: Facts) -> RuleResult:
     """ELIGIBLE, INELIGIBLE or UNKNOWN for ``facts``, with every leaf's outcome."""
-    outcomes = {id(c): c.outcome(facts) for c in rule.conditions}
-    negated: dict[int, bool] = {}
-    _negations(rule.root, False, negated)
-    results = tuple(
-        ConditionResult(c, facts.get(c.fact.name), outcomes[id(c)], negated[id(c)])
-        for c in rule.conditions
-    )
-    truth = kleene_truth(rule.root, outcomes)
+    conditions = rule.conditions
+    actuals = list(map(facts.get, rule.fact_names))
+    tested = [
+        None if actual is None else condition.test(actual)
+        for condition, actual in zip(conditions, actuals, strict=True)
+    ]
+    results = tuple(map(ConditionResult, conditions, actuals, tested, rule.negations))
+    outcomes = dict(zip(map(id, conditions), tested, strict=True))
+    truths: dict[int, bool | None] = {}
+    _truths(rule.root, outcomes, truths)
+    truth = truths[id(rule.root)]
+    if truth is not False:
+        return RuleResult(status_of(truth), results)
     blamed: set[int] = set()
-    if truth is False:
-        _blame(rule.root, True, outcomes, blamed)
+    _blame(rule.root, True, truths, blamed)
     unmet = tuple(r for r in results if id(r.condition) in blamed)
-    return RuleResult(status_of(truth), results, unmet)
+    return RuleResult(Status.INELIGIBLE, results, unmet)
 
 
 def truth_with(rule: Rule, facts: Facts, satisfied: Sequence[Condition]) -> bool | None:

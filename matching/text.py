@@ -25,6 +25,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 
 import jieba  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
@@ -37,6 +38,7 @@ __all__ = [
     "NameTagMatcher",
     "TextIndex",
     "name_tag_similarity",
+    "query_terms",
     "tokenize",
     "warm_up",
 ]
@@ -70,6 +72,14 @@ def warm_up() -> None:
             logging.getLogger("jieba").setLevel(logging.WARNING)
             jieba.initialize()
             _warmed = True
+
+
+@lru_cache(maxsize=256)
+def query_terms(text: str) -> tuple[str, ...]:
+    """``tokenize(text)``, kept for the last 256 texts: a demand's purpose is ranked again and
+    again (a page, the other groups of the same answer, the next request), and cutting it into
+    words is a good part of a ranking call."""
+    return tuple(tokenize(text))
 
 
 def tokenize(text: str) -> list[str]:

@@ -20,6 +20,7 @@ from matching.rule_messages import NEGATED_OP, number_text, value_text
 from matching.rules import (
     ConditionResult,
     Facts,
+    Node,
     Rule,
     RuleResult,
     Status,
@@ -29,6 +30,7 @@ from matching.rules import (
 
 MAX_CHANGES: Final = 2
 _WHOLE_GAP: Final = 1.0  # a yes/no or a grade change counts as one whole step
+_NUMBER_STEPS: Final = frozenset({"gte", "gt", "lte", "lt", "between"})  # (``_number_change``)
 
 
 @dataclass(frozen=True)
@@ -102,12 +104,45 @@ def change_for(result: ConditionResult) -> Change | None:
     return Change(fact.name, fact.label, result.message, _WHOLE_GAP)
 
 
-def _holds_with(rule: Rule, known: dict[int, bool | None], met: Iterable[ConditionResult]) -> bool:
-    """Whether the rule holds once the ``met`` leaves are as it wants them (else as ``known``)."""
+def _suggestible(result: ConditionResult) -> bool:
+    """Whether ``change_for(result)`` gives a change (without writing its message)."""
+    fact = result.condition.fact
+    if not fact.changeable or result.actual is None:
+        return False
+    return fact.kind != "number" or _wanted_op(result) in _NUMBER_STEPS
+
+
+def _clause_holds(
+    clause: Node, known: dict[int, bool | None], met: Iterable[ConditionResult]
+) -> bool:
+    """Whether ``clause`` holds once the ``met`` leaves are as it wants them (else as ``known``)."""
     outcomes = dict(known)
     for result in met:
         outcomes[id(result.condition)] = not result.negated
-    return kleene_truth(rule.root, outcomes) is True
+    return kleene_truth(clause, outcomes) is True
+
+
+def _holds_with(
+    rule: Rule,
+    known: dict[int, bool | None],
+    failing: frozenset[int],
+    met: tuple[int, ...],
+    results: tuple[ConditionResult, ...],
+) -> bool:
+    """Whether the rule holds once the leaves numbered ``met`` are as it wants them.
+
+    The rule is the ``all`` of its clauses, and a clause none of those leaves is in keeps its
+    truth: the rule holds exactly when each clause that does not hold now (``failing``) has one
+    of them, and each clause that has one holds with them.
+    """
+    clause_of = rule.clause_of
+    touched: dict[int, list[ConditionResult]] = {}
+    for leaf in met:
+        touched.setdefault(clause_of[leaf], []).append(results[leaf])
+    if not failing.issubset(touched):
+        return False
+    clauses = rule.clauses
+    return all(_clause_holds(clauses[c], known, leaves) for c, leaves in touched.items())
 
 
 def near_miss(
@@ -126,20 +161,39 @@ def near_miss(
     result = evaluate(rule, facts) if evaluated is None else evaluated
     if result.status is not Status.INELIGIBLE:
         return None
-    failed = [
-        (r, change)
-        for r in result.results
-        if r.satisfied is False and (change := change_for(r)) is not None
-    ]
     # The what-ifs reuse this evaluation's outcomes (``truth_with`` would test every condition
-    # again for each combination): the same answers, at a fraction of the cost.
-    known = {id(r.condition): r.outcome for r in result.results}
-    for size in range(1, max_changes + 1):
+    # again for each combination), clause by clause: the same answers, at a fraction of the cost.
+    results = result.results
+    known = {id(r.condition): r.outcome for r in results}
+    failing = frozenset(
+        number
+        for number, clause in enumerate(rule.clauses)
+        if kleene_truth(clause, known) is not True
+    )
+    if len(failing) > max_changes:  # each leaf is in one clause: too many to mend
+        return None
+    failed = [
+        number
+        for number, r in enumerate(results)
+        if r.satisfied is False and _suggestible(r)
+    ]
+    changes: dict[int, Change] = {}  # written only for the combinations that hold
+    for size in range(max(1, len(failing)), max_changes + 1):
         options = [
-            NearMiss(tuple(change for _, change in combo))
+            NearMiss(tuple(_change(changes, results, leaf) for leaf in combo))
             for combo in combinations(failed, size)
-            if _holds_with(rule, known, (r for r, _ in combo))
+            if _holds_with(rule, known, failing, combo, results)
         ]
         if options:
             return min(options, key=lambda miss: (miss.gap, [c.fact for c in miss.changes]))
     return None
+
+
+def _change(changes: dict[int, Change], results: tuple[ConditionResult, ...], leaf: int) -> Change:
+    """``change_for`` of leaf number ``leaf``, once per leaf."""
+    made = changes.get(leaf)
+    if made is None:
+        found = change_for(results[leaf])
+        assert found is not None  # (``_suggestible``)
+        made = changes[leaf] = found
+    return made

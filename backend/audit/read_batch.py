@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.audit.service import AuditEvent, append_events, audit_event
 from backend.security.actor import Actor
@@ -54,6 +54,8 @@ class ReadAuditBatcher:
     sessionmaker: async_sessionmaker[AsyncSession]
     keyring: KeyRing
     max_batch: int = MAX_BATCH
+    #: The engine behind ``sessionmaker`` when the batcher alone uses it (closed with it).
+    own_engine: AsyncEngine | None = None
     _waiting: list[tuple[AuditEvent, asyncio.Future[None]]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -141,6 +143,12 @@ class ReadAuditBatcher:
         task = self._task
         if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
             await asyncio.shield(task)
+
+    async def close(self) -> None:
+        """Finish what was handed in, then release the batcher's own connections."""
+        await self.flush()
+        if self.own_engine is not None:
+            await self.own_engine.dispose()
 
     def stats(self) -> dict[str, Any]:
         """Batches and events committed so far."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit.models import AuditChainHead, AuditEntry
@@ -114,49 +114,52 @@ def audit_event(
     )
 
 
-async def _locked_head(session: AsyncSession) -> AuditChainHead:
-    # Locks the head row until commit (PostgreSQL), so concurrent writers chain one after another.
-    # SQLite already serialises writers.
-    head = (
-        await session.execute(
-            select(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if head is None:
-        raise AuditChainMissing("audit_chain_head has no row: run `xinrong migrate`")
-    return head
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    return {column: getattr(entry, column) for column in _COLUMNS}
 
 
-def _chain(head: AuditChainHead, event: AuditEvent, keyring: KeyRing) -> AuditEntry:
-    """The row for ``event`` after the head's row; moves the head on to it."""
-    entry = AuditEntry(
-        seq=head.seq + 1,
-        **vars(event),
-        key_id=keyring.current_key_id,
-        prev_hash=head.row_hash,
-    )
-    entry.row_hash = keyring.audit_mac(canonical_bytes(entry), entry.key_id)
-    head.seq = entry.seq
-    head.row_hash = entry.row_hash
-    head.key_id = entry.key_id
-    head.updated_at = entry.occurred_at
-    return entry
-
-
-def _seal(head: AuditChainHead, keyring: KeyRing) -> None:
-    head.mac = keyring.audit_mac(head_bytes(head.seq, head.row_hash), head.key_id)
+_COLUMNS = [c.key for c in AuditEntry.__table__.columns if c.key != "id"]
 
 
 async def append_events(
     session: AsyncSession, *, keyring: KeyRing, events: list[AuditEvent]
 ) -> list[AuditEntry]:
     """Chain ``events`` in order after the head in the caller's transaction (one lock for all);
-    never commits by itself."""
-    head = await _locked_head(session)
-    entries = [_chain(head, event, keyring) for event in events]
-    _seal(head, keyring)
-    session.add_all(entries)
-    await session.flush()
+    never commits by itself. Returns the rows as written (not attached to the session)."""
+    # Locks the head row until commit (PostgreSQL), so concurrent writers chain one after another.
+    # SQLite already serialises writers. Core statements, not the ORM's unit of work: this runs
+    # on every audited request.
+    head = (
+        await session.execute(
+            select(AuditChainHead.seq, AuditChainHead.row_hash)
+            .where(AuditChainHead.id == _HEAD_ID)
+            .with_for_update()
+        )
+    ).one_or_none()
+    if head is None:
+        raise AuditChainMissing("audit_chain_head has no row: run `xinrong migrate`")
+    if not events:
+        return []
+    seq, prev_hash = head
+    key_id = keyring.current_key_id
+    entries = []
+    for event in events:
+        seq += 1
+        entry = AuditEntry(seq=seq, **vars(event), key_id=key_id, prev_hash=prev_hash)
+        entry.row_hash = prev_hash = keyring.audit_mac(canonical_bytes(entry), key_id)
+        entries.append(entry)
+    await session.execute(insert(AuditEntry.__table__), [_row(entry) for entry in entries])
+    await session.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == _HEAD_ID)
+        .values(
+            seq=seq,
+            row_hash=prev_hash,
+            key_id=key_id,
+            mac=keyring.audit_mac(head_bytes(seq, prev_hash), key_id),
+            updated_at=entries[-1].occurred_at,
+        )
+    )
     return entries
 
 
@@ -188,6 +191,7 @@ async def record(
         institution_id=institution_id,
         details=details,
     )
+    await session.flush()  # the change first, so its rows are written before its audit row
     (entry,) = await append_events(session, keyring=keyring, events=[event])
     return entry
 

@@ -23,8 +23,11 @@ def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def create_engine(settings: Settings, *, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``settings.database_url`` with per-back-end tuning."""
+def create_engine(
+    settings: Settings, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20
+) -> AsyncEngine:
+    """Create the async engine for ``settings.database_url`` with per-back-end tuning; the pool
+    sizes are per process (PostgreSQL)."""
     if settings.is_sqlite:
         engine = create_async_engine(settings.database_url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -32,8 +35,8 @@ def create_engine(settings: Settings, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(
         settings.database_url,
         echo=echo,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
     )

@@ -339,6 +339,20 @@ async def test_a_malformed_request_gets_a_coded_chinese_400(client, case):
 
 
 @SQLITE_ONLY
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_get_a_coded_chinese_405(client, method):
+    # when
+    response = await client.http.request(
+        method, "/graphql", json={"query": "{ passwordRule { minLength } }"}
+    )
+    # then
+    assert response.status_code == 405
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert CHINESE.search(error["message"]), error
+
+
+@SQLITE_ONLY
 async def test_get_cannot_run_a_mutation(client, runtime):
     # given
     phone = new_phone()

@@ -26,6 +26,27 @@ async def test_depth_limit(client):
     refused = await client.execute(too_deep)
     assert refused.data is None
     assert "'Deep' exceeds maximum operation depth of 10" in [e["message"] for e in refused.errors]
+    assert set(refused.error_codes()) == {"GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_errors_in_the_document_carry_a_code(client):
+    # An integrator's bad document: every error names its kind in extensions.code.
+    cases = {
+        "syntax": "{ me { id ",
+        "unknown field": "{ me { id nosuchfield } }",
+        "wrong argument type": '{ loanProducts(first: "ten") { items { id } } }',
+        "unknown variable type": "query Q($x: Nope) { me { id } }",
+        "missing variable": "query Q($uscc: String!) { validateUscc(code: $uscc) { valid } }",
+    }
+    results = {name: await client.execute(query) for name, query in cases.items()}
+    assert {name: r.error_codes() for name, r in results.items()} == {
+        "syntax": ["GRAPHQL_PARSE_FAILED"],
+        "unknown field": ["GRAPHQL_VALIDATION_FAILED"],
+        "wrong argument type": ["GRAPHQL_VALIDATION_FAILED"],
+        "unknown variable type": ["GRAPHQL_VALIDATION_FAILED"] * 2,
+        "missing variable": ["GRAPHQL_VALIDATION_FAILED"],
+    }
+    assert all(r.data is None and r.errors[0]["message"] for r in results.values())
 
 
 async def test_token_limit(client):
