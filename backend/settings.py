@@ -32,6 +32,10 @@ class Settings:
     session_ttl_minutes: int = 12 * 60
     password_hash_profile: str = "standard"  # noqa: S105 (a profile name)
     max_body_bytes: int = 1024 * 1024
+    # Database connections each process keeps open, and how many more it may open at a peak
+    # (PostgreSQL; a GraphQL request holds one for its duration).
+    db_pool_size: int = 20
+    db_max_overflow: int = 10
     max_ingest_bytes: int = 8 * 1024**3
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
@@ -163,6 +167,8 @@ def load_settings(
         password_hash_profile=profile,
         max_body_bytes=_int(env_vars, "XINRONG_MAX_BODY_BYTES", 1024 * 1024),
         max_ingest_bytes=_int(env_vars, "XINRONG_MAX_INGEST_BYTES", 8 * 1024**3),
+        db_pool_size=_int(env_vars, "XINRONG_DB_POOL_SIZE", 20),
+        db_max_overflow=_int(env_vars, "XINRONG_DB_MAX_OVERFLOW", 10),
         trusted_proxies=_list(env_vars.get("XINRONG_TRUSTED_PROXIES")),
         log_level=env_vars.get("XINRONG_LOG_LEVEL", "INFO").upper(),
         public_base_url=_base_url(env_vars.get("XINRONG_PUBLIC_BASE_URL")),

@@ -24,10 +24,14 @@ def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
 
 
 def create_engine(
-    settings: Settings, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20
+    settings: Settings,
+    *,
+    echo: bool = False,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
 ) -> AsyncEngine:
     """Create the async engine for ``settings.database_url`` with per-back-end tuning; the pool
-    sizes are per process (PostgreSQL)."""
+    sizes (PostgreSQL, per process) default to the settings'."""
     if settings.is_sqlite:
         engine = create_async_engine(settings.database_url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -35,8 +39,8 @@ def create_engine(
     return create_async_engine(
         settings.database_url,
         echo=echo,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
+        pool_size=settings.db_pool_size if pool_size is None else pool_size,
+        max_overflow=settings.db_max_overflow if max_overflow is None else max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
     )

@@ -128,7 +128,15 @@ def test_a_given_secret_key_is_used_and_no_key_file_written(tmp_path):
     assert not (tmp_path / ".xinrong").exists()
 
 
-@pytest.mark.parametrize("name", ["XINRONG_SESSION_TTL_MINUTES", "XINRONG_MAX_BODY_BYTES"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "XINRONG_SESSION_TTL_MINUTES",
+        "XINRONG_MAX_BODY_BYTES",
+        "XINRONG_DB_POOL_SIZE",
+        "XINRONG_DB_MAX_OVERFLOW",
+    ],
+)
 @pytest.mark.parametrize("value", ["abc", "1.5", "0", "-5", "ten"])
 def test_bad_whole_numbers_are_refused(tmp_path, name, value):
     # when / then
@@ -145,6 +153,19 @@ def test_whole_numbers_are_read_and_empty_means_default(tmp_path):
     # then
     assert settings.session_ttl_minutes == 30
     assert settings.max_body_bytes == 1024 * 1024
+
+
+def test_the_pool_sizes_reach_the_engine(tmp_path):
+    # given
+    from backend.db.engine import create_engine
+
+    env = {**PRODUCTION, "XINRONG_DB_POOL_SIZE": "7", "XINRONG_DB_MAX_OVERFLOW": "3"}
+    # when
+    pool = create_engine(load_settings(env, workdir=tmp_path)).pool
+    default_pool = create_engine(load_settings(PRODUCTION, workdir=tmp_path)).pool
+    # then
+    assert (pool.size(), pool._max_overflow) == (7, 3)  # type: ignore[attr-defined]
+    assert (default_pool.size(), default_pool._max_overflow) == (20, 10)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("env", ["staging", "prod", "PRODUCTION", "dev"])
