@@ -188,16 +188,12 @@ def ours(
     rule_set: RuleSet, rules: list[Rule], index: Any, facts: dict[str, Any]
 ) -> tuple[int, int]:
     """productMatches for one firm: answers, ranking with explanations, a page of the rest."""
-    statuses = rule_set.statuses(facts)
-    # (a local: reading an enum member off its class costs ~0.2 µs per access on Python 3.11)
-    yes = Status.ELIGIBLE
+    answers = rule_set.answers(facts)
     # The products are in the index's (id) order, as the catalogue keeps them: rank by position.
-    eligible = [i for i, status in enumerate(statuses) if status is yes]
+    eligible = answers.positions(Status.ELIGIBLE)
     ranked = rank(index, facts=facts, demand=DEMAND, positions=eligible, limit=PAGE)
     explained = 0
-    for i, status in enumerate(statuses):
-        if status is yes:
-            continue
+    for i in answers.where(Status.INELIGIBLE, Status.UNKNOWN):
         result = evaluate(rules[i], facts)
         explained += len([r.message for r in result.unmet]) + len(result.missing_facts)
         near_miss(rules[i], facts, evaluated=result)

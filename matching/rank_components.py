@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from matching.rank_config import RankingConfig
@@ -44,10 +45,13 @@ class Component:
         fields["explanation"] = explanation
 
 
+@lru_cache(maxsize=8192)
 def points(weight: float, value: float) -> tuple[float, float, int]:
     """The value clamped to 0..1 (four places), its points (two places) and those in hundredths.
 
     (``matching.rank_text.margins`` bounds what these three roundings can add or take away.)
+    Kept per (weight, value): a ranking call asks for the same few values again and again (a fit
+    of 1, a grade's value), and three roundings cost more than the lookup.
     """
     value = min(1.0, max(0.0, round(value, 4)))
     shown = round(weight * value, 2)
@@ -59,14 +63,7 @@ def component(
 ) -> Component:
     """A component with its value clamped to 0..1 and its points rounded to two places."""
     value, shown, _ = points(weight, value)
-    return Component(
-        name=name,
-        label=config.labels[name],
-        weight=weight,
-        value=value,
-        points=shown,
-        explanation=explanation,
-    )
+    return Component(name, config.labels[name], weight, value, shown, explanation)
 
 
 def cents(weight: float, value: float) -> int:

@@ -127,6 +127,17 @@ class Rule:
         return (root,)
 
     @cached_property
+    def plain_clauses(self) -> tuple[bool, ...]:
+        """Per clause, whether it is one leaf (under any number of ``not``): such a clause holds
+        as soon as its leaf is as the rule wants it."""
+        plain = []
+        for clause in self.clauses:
+            while isinstance(clause, Negation):
+                clause = clause.child
+            plain.append(isinstance(clause, Condition))
+        return tuple(plain)
+
+    @cached_property
     def clause_of(self) -> tuple[int, ...]:
         """Each leaf's clause (its index in ``clauses``), in leaf order."""
         owner: dict[int, int] = {}
@@ -361,6 +372,9 @@ class RuleResult:
     results: tuple[ConditionResult, ...]
     # The known leaves that make the rule fail (a failed child of a satisfied ``any`` is not one).
     unmet: tuple[ConditionResult, ...] = ()
+    #: Every node's three-valued truth by node id (``id(node)``), leaves included, as
+    #: ``evaluate`` found it: what-ifs (``matching.whatif``) start from it. Empty when not known.
+    truths: Mapping[int, bool | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def missing_facts(self) -> tuple[str, ...]:
@@ -386,24 +400,24 @@ def kleene_truth(node: Node, outcomes: Mapping[int, bool | None]) -> bool | None
     return None if unknown else not decisive
 
 
-def _truths(node: Node, outcomes: Mapping[int, bool | None], into: dict[int, bool | None]) -> None:
-    """Every node's ``kleene_truth`` by node id, the whole tree in one pass."""
+def _truths(node: Node, into: dict[int, bool | None]) -> bool | None:
+    """``kleene_truth`` of ``node`` from its leaves' outcomes in ``into`` (by node id), where the
+    truth of every ``all``, ``any`` and ``not`` below it is put as well: the tree in one pass."""
     if isinstance(node, Condition):
-        into[id(node)] = outcomes[id(node)]
-        return
+        return into[id(node)]
     if isinstance(node, Negation):
-        _truths(node.child, outcomes, into)
-        inner = into[id(node.child)]
-        into[id(node)] = None if inner is None else not inner
-        return
-    decisive = node.kind == "any"  # True decides an any, False decides an all
-    unknown = found = False
-    for child in node.children:
-        _truths(child, outcomes, into)
-        value = into[id(child)]
-        found = found or value is decisive
-        unknown = unknown or value is None
-    into[id(node)] = decisive if found else None if unknown else not decisive
+        inner = _truths(node.child, into)
+        value = None if inner is None else not inner
+    else:
+        decisive = node.kind == "any"  # True decides an any, False decides an all
+        unknown = found = False
+        for child in node.children:
+            truth = into[id(child)] if isinstance(child, Condition) else _truths(child, into)
+            found = found or truth is decisive
+            unknown = unknown or truth is None
+        value = decisive if found else None if unknown else not decisive
+    into[id(node)] = value
+    return value
 
 
 def _blame(node: Node, want: bool, truths: Mapping[int, bool | None], into: set[int]) -> None:
@@ -462,16 +476,14 @@ def evaluate(rule: Rule, facts: Facts) -> RuleResult:
         for condition, actual in zip(conditions, actuals, strict=True)
     ]
     results = tuple(map(ConditionResult, conditions, actuals, tested, rule.negations))
-    outcomes = dict(zip(map(id, conditions), tested, strict=True))
-    truths: dict[int, bool | None] = {}
-    _truths(rule.root, outcomes, truths)
-    truth = truths[id(rule.root)]
+    truths: dict[int, bool | None] = dict(zip(map(id, conditions), tested, strict=True))
+    truth = _truths(rule.root, truths)
     if truth is not False:
-        return RuleResult(status_of(truth), results)
+        return RuleResult(status_of(truth), results, truths=truths)
     blamed: set[int] = set()
     _blame(rule.root, True, truths, blamed)
     unmet = tuple(r for r in results if id(r.condition) in blamed)
-    return RuleResult(Status.INELIGIBLE, results, unmet)
+    return RuleResult(Status.INELIGIBLE, results, unmet, truths)
 
 
 def truth_with(rule: Rule, facts: Facts, satisfied: Sequence[Condition]) -> bool | None:

@@ -10,20 +10,23 @@ the dishonest list", "at least 2 years"), so each distinct clause is compiled on
 source holding only indices, ``min``, ``max`` and ``-`` (nothing from the rule's values reaches
 it), and carries the rules containing it as an integer, one bit per rule. A call ORs the sets
 of the false and of the unknown clauses; written out as one digit per rule (``_digits``), the two
-give every answer.
+give every answer (``Answers``: the statuses, or the rules with some status, at C speed).
 Answers equal :func:`matching.rules.evaluate`'s (a unit test checks), at a fraction of the cost
 when thousands of products share conditions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
+from itertools import compress
 from typing import Any, Final
 
 from matching.rules import Condition, Facts, Group, Negation, Node, Rule, Status
 
 # A rule's digit: 1 when one of its clauses is false, else 2 when one is unknown, else 0.
-_BY_DIGIT: Final = {ord("0"): Status.ELIGIBLE, ord("1"): Status.INELIGIBLE, ord("2"): Status.UNKNOWN}
+_DIGIT: Final = {Status.ELIGIBLE: ord("0"), Status.INELIGIBLE: ord("1"), Status.UNKNOWN: ord("2")}
+_BY_DIGIT: Final = {digit: status for status, digit in _DIGIT.items()}
 _BUILTINS: Final = {"__builtins__": {}, "min": min, "max": max}
 
 
@@ -48,6 +51,43 @@ def _digits(failed: int, unknown: int, count: int) -> bytes:
     return digits.encode("ascii")
 
 
+@cache
+def _selector(statuses: frozenset[Status]) -> bytes:
+    """A ``bytes.translate`` table: the digits of ``statuses`` to 1, every other byte to 0."""
+    wanted = {_DIGIT[status] for status in statuses}
+    return bytes(1 if byte in wanted else 0 for byte in range(256))
+
+
+class Answers:
+    """Every rule's answer for one enterprise, as one digit per rule (in rule order): the list of
+    statuses, or the positions of the rules with some of them, found at C speed."""
+
+    __slots__ = ("_numbers", "digits")
+
+    def __init__(self, digits: bytes, numbers: Sequence[int] | None = None) -> None:
+        """``digits``: b"0" eligible, b"1" ineligible, b"2" unknown, one per rule; ``numbers``:
+        ``list(range(len(digits)))`` when the caller keeps one (made once, not per call)."""
+        self.digits = digits
+        self._numbers = range(len(digits)) if numbers is None else numbers
+
+    def __len__(self) -> int:
+        """The number of rules."""
+        return len(self.digits)
+
+    def statuses(self) -> list[Status]:
+        """Every rule's status, in rule order."""
+        by_digit = _BY_DIGIT
+        return [by_digit[digit] for digit in self.digits]
+
+    def positions(self, *statuses: Status) -> list[int]:
+        """The numbers of the rules whose status is one of ``statuses``, ascending."""
+        return list(self.where(*statuses))
+
+    def where(self, *statuses: Status) -> Iterator[int]:
+        """``positions(*statuses)`` one at a time, as they are asked for."""
+        return compress(self._numbers, self.digits.translate(_selector(frozenset(statuses))))
+
+
 def _clauses(root: Node) -> tuple[Node, ...]:
     """The parts whose ``all`` the rule is."""
     if isinstance(root, Group) and root.kind == "all":
@@ -66,6 +106,8 @@ class RuleSet:
         for number, rule in enumerate(self.rules):
             for clause in _clauses(rule.root):
                 clauses.setdefault(self._source(clause, index), []).append(number)
+        # (the rule numbers made once: ``Answers.positions`` picks from them)
+        self._numbers = list(range(len(self.rules)))
         self._members: list[int] = []  # per clause, bit i set when rule i contains it
         for numbers in clauses.values():
             members = bytearray((len(self.rules) + 7) // 8)
@@ -97,14 +139,18 @@ class RuleSet:
             coded.append(0 if actual is None else (1 if condition.test(actual) else -1))
         return coded
 
-    def statuses(self, facts: Facts) -> list[Status]:
-        """Every rule's answer for ``facts``, in the order the rules were given."""
+    def answers(self, facts: Facts) -> Answers:
+        """Every rule's answer for ``facts`` (``Answers``: the statuses, or the positions of the
+        rules with a given status without going through them one by one)."""
         failed = unknown = 0
         for answer, members in zip(self._answer(self.outcomes(facts)), self._members, strict=True):
             if answer < 0:
                 failed |= members
             elif answer == 0:
                 unknown |= members
-        by_digit = _BY_DIGIT
         count = len(self.rules)
-        return [by_digit[digit] for digit in _digits(failed, unknown, count)] if count else []
+        return Answers(_digits(failed, unknown, count) if count else b"", self._numbers)
+
+    def statuses(self, facts: Facts) -> list[Status]:
+        """Every rule's answer for ``facts``, in the order the rules were given."""
+        return self.answers(facts).statuses()

@@ -278,11 +278,9 @@ class NameTagMatcher:
         shared: Counter[int] = Counter()
         for char in set(query):
             shared.update(self._by_char.get(char, ()))
-        ratio = self.cutoff / 100.0
-        need = ratio / (2.0 - ratio) if ratio < 2.0 else math.inf
-        query_length = len(query)
+        out_of_reach = self._out_of_reach(query)
         for index, common in shared.items():
-            if common + 1e-9 < need * min(query_length, self._lengths[index]):
+            if out_of_reach(index, common):
                 continue
             score = fuzz.partial_ratio(query, self._strings[index], score_cutoff=self.cutoff)
             if score:
@@ -301,16 +299,36 @@ class NameTagMatcher:
         query = _fold(purpose)
         strings, by_position, cutoff = self._strings, self._by_position, self.cutoff
         ratios: dict[int, float] = {}
+        # (the character filter of ``similarities``: a string sharing too few characters with
+        # the purpose, or none, scores 0 without being compared)
+        letters, out_of_reach = frozenset(query), self._out_of_reach(query)
 
         def similarity(position: int) -> float:
             best = 0.0
             for index in by_position[position]:
                 value = ratios.get(index)
                 if value is None:
-                    score = fuzz.partial_ratio(query, strings[index], score_cutoff=cutoff)
-                    value = ratios[index] = score / 100.0 if query else 0.0
+                    string = strings[index]
+                    common = sum(map(letters.__contains__, string))
+                    if not common or out_of_reach(index, common):
+                        value = ratios[index] = 0.0
+                    else:
+                        score = fuzz.partial_ratio(query, string, score_cutoff=cutoff)
+                        value = ratios[index] = score / 100.0
                 if value > best:
                     best = value
             return best
 
         return similarity
+
+    def _out_of_reach(self, query: str) -> Callable[[int, int], bool]:
+        """Whether the string at an index, sharing ``common`` characters (with repeats) with
+        ``query``, is sure to score under the cut-off (see the class)."""
+        ratio = self.cutoff / 100.0
+        need = ratio / (2.0 - ratio) if ratio < 2.0 else math.inf
+        query_length, lengths = len(query), self._lengths
+
+        def out_of_reach(index: int, common: int) -> bool:
+            return common + 1e-9 < need * min(query_length, lengths[index])
+
+        return out_of_reach

@@ -9,7 +9,7 @@ the one with the fewest conditions, then the smallest relative gap, comes first:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
@@ -33,7 +33,7 @@ _WHOLE_GAP: Final = 1.0  # a yes/no or a grade change counts as one whole step
 _NUMBER_STEPS: Final = frozenset({"gte", "gt", "lte", "lt", "between"})  # (``_number_change``)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Change:
     """One condition the firm would have to meet, and how far it is from it."""
 
@@ -41,6 +41,14 @@ class Change:
     label: str
     message: str
     gap: float
+
+    def __init__(self, fact: str, label: str, message: str, gap: float) -> None:
+        """Make the change (still frozen: see ``matching.rank.RankedProduct``)."""
+        fields = self.__dict__
+        fields["fact"] = fact
+        fields["label"] = label
+        fields["message"] = message
+        fields["gap"] = gap
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ def _wanted_op(result: ConditionResult) -> str:
 
 def _number_change(result: ConditionResult, op: str) -> Change | None:
     fact, value = result.condition.fact, result.condition.value
-    actual = Decimal(str(result.actual))
+    # (a Decimal is its own ``Decimal(str(…))``: sign, digits and exponent)
+    actual = result.actual if type(result.actual) is Decimal else Decimal(str(result.actual))
     below = op == "between" and actual < value[0]
     target = (value[0] if below else value[1]) if op == "between" else value
     if op in ("gte", "gt") or below:
@@ -112,9 +121,7 @@ def _suggestible(result: ConditionResult) -> bool:
     return fact.kind != "number" or _wanted_op(result) in _NUMBER_STEPS
 
 
-def _clause_holds(
-    clause: Node, known: dict[int, bool | None], met: Iterable[ConditionResult]
-) -> bool:
+def _clause_holds(clause: Node, known: Mapping[int, bool | None], met: list[ConditionResult]) -> bool:
     """Whether ``clause`` holds once the ``met`` leaves are as it wants them (else as ``known``)."""
     outcomes = dict(known)
     for result in met:
@@ -124,7 +131,7 @@ def _clause_holds(
 
 def _holds_with(
     rule: Rule,
-    known: dict[int, bool | None],
+    known: Mapping[int, bool | None],
     failing: frozenset[int],
     met: tuple[int, ...],
     results: tuple[ConditionResult, ...],
@@ -133,7 +140,7 @@ def _holds_with(
 
     The rule is the ``all`` of its clauses, and a clause none of those leaves is in keeps its
     truth: the rule holds exactly when each clause that does not hold now (``failing``) has one
-    of them, and each clause that has one holds with them.
+    of them, and each clause that has one holds with them (a clause that is one leaf does).
     """
     clause_of = rule.clause_of
     touched: dict[int, list[ConditionResult]] = {}
@@ -141,8 +148,10 @@ def _holds_with(
         touched.setdefault(clause_of[leaf], []).append(results[leaf])
     if not failing.issubset(touched):
         return False
-    clauses = rule.clauses
-    return all(_clause_holds(clauses[c], known, leaves) for c, leaves in touched.items())
+    clauses, plain = rule.clauses, rule.plain_clauses
+    return all(
+        plain[c] or _clause_holds(clauses[c], known, leaves) for c, leaves in touched.items()
+    )
 
 
 def near_miss(
@@ -164,18 +173,16 @@ def near_miss(
     # The what-ifs reuse this evaluation's outcomes (``truth_with`` would test every condition
     # again for each combination), clause by clause: the same answers, at a fraction of the cost.
     results = result.results
-    known = {id(r.condition): r.outcome for r in results}
+    known = result.truths or {id(r.condition): r.outcome for r in results}
     failing = frozenset(
         number
         for number, clause in enumerate(rule.clauses)
-        if kleene_truth(clause, known) is not True
+        if (known[id(clause)] if id(clause) in known else kleene_truth(clause, known)) is not True
     )
     if len(failing) > max_changes:  # each leaf is in one clause: too many to mend
         return None
     failed = [
-        number
-        for number, r in enumerate(results)
-        if r.satisfied is False and _suggestible(r)
+        number for number, r in enumerate(results) if r.satisfied is False and _suggestible(r)
     ]
     changes: dict[int, Change] = {}  # written only for the combinations that hold
     for size in range(max(1, len(failing)), max_changes + 1):
