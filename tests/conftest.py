@@ -137,12 +137,31 @@ async def client(runtime: Runtime, leak_guard: LeakGuard) -> AsyncIterator[Graph
 
 @pytest.fixture
 def statement_counter(runtime: Runtime) -> Iterator[list[str]]:
-    """Every SQL statement the app under test sends, in order (clear it before the request)."""
+    """Every SQL statement the app under test sends, in order (clear it before the request),
+    those of its batched read audits included (they have an engine of their own)."""
     statements: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
         statements.append(statement)
 
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    engines = [runtime.engine.sync_engine]
+    if runtime.audit_reads.own_engine is not None:
+        engines.append(runtime.audit_reads.own_engine.sync_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     yield statements
-    event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def pool_checkouts(runtime: Runtime) -> Iterator[list[object]]:
+    """Every connection the app takes from its request pool, in order (clear it before use)."""
+    taken: list[object] = []
+
+    def checkout(dbapi_connection: object, _record: object, _proxy: object) -> None:
+        taken.append(dbapi_connection)
+
+    event.listen(runtime.engine.sync_engine, "checkout", checkout)
+    yield taken
+    event.remove(runtime.engine.sync_engine, "checkout", checkout)

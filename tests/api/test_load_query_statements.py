@@ -39,3 +39,17 @@ async def test_the_profile_page_costs_the_same_statements_with_many_records(
     assert counts["admin_penalty"] == 15
     assert many == few
     assert few <= 9, few
+
+
+async def test_the_profile_page_takes_one_connection_from_the_pool(client, runtime, pool_checkouts):
+    # given a verified firm that has read its profile once (caches warm)
+    firm = await registered_enterprise(
+        client, runtime, uscc=USCC, name="深圳示例科技有限公司", id_number="11010519491231002X"
+    )
+    await client.execute(PROFILE, token=firm)
+    pool_checkouts.clear()
+    # when it reads it again: sign-in lookup, the firm, evaluation, summaries, declarations
+    result = await client.execute(PROFILE, token=firm)
+    # then all of them ran on one pooled connection (its audit row on the batcher's own)
+    assert result.errors == [], result.errors
+    assert len(pool_checkouts) == 1

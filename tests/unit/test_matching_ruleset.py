@@ -1,6 +1,7 @@
 """Rules answered together (``RuleSet``: shared clauses, big-integer sets) answer as one rule at a
-time does; near misses (what-ifs from one evaluation's outcomes, or from the caller's evaluation)
-are those ``truth_with`` gives."""
+time does, and pick out the rules with given answers as going through them would; an evaluation
+keeps each node's truth; near misses (what-ifs from one evaluation's outcomes, or from the
+caller's evaluation) are those ``truth_with`` gives."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching.rules import Rule, Status, evaluate, parse_rule, truth_with
+from matching.rules import (
+    Group,
+    Negation,
+    Node,
+    Rule,
+    Status,
+    evaluate,
+    kleene_truth,
+    parse_rule,
+    status_of,
+    truth_with,
+)
 from matching.ruleset import RuleSet
 from matching.whatif import MAX_CHANGES, NearMiss, change_for, near_miss
 
@@ -62,11 +74,40 @@ def test_a_rule_set_answers_as_each_rule_does(
 
     # when / then every firm gets each rule's own answer, in rule order
     for firm in firms:
-        assert rule_set.statuses(firm) == [evaluate(rule, firm).status for rule in rules]
+        statuses = rule_set.statuses(firm)
+        assert statuses == [evaluate(rule, firm).status for rule in rules]
+        # and the rules with given answers are picked out as going through them would
+        answers = rule_set.answers(firm)
+        for chosen in ([Status.ELIGIBLE], [Status.INELIGIBLE, Status.UNKNOWN], list(Status)):
+            expected = [i for i, status in enumerate(statuses) if status in chosen]
+            assert answers.positions(*chosen) == expected == list(answers.where(*chosen))
 
 
 def test_an_empty_rule_set_answers_nothing() -> None:
     assert RuleSet([]).statuses({}) == []
+    assert RuleSet([]).answers({}).positions(Status.ELIGIBLE) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=_rules, firm=_firms)
+def test_an_evaluation_keeps_every_nodes_truth(raw: dict[str, Any], firm: dict[str, Any]) -> None:
+    # given
+    rule = parse_rule(raw)
+
+    # when
+    result = evaluate(rule, firm)
+
+    # then each node's truth is ``kleene_truth``'s, and the root's gives the status
+    outcomes = {id(r.condition): r.outcome for r in result.results}
+    nodes: list[Node] = [rule.root]
+    while nodes:
+        node = nodes.pop()
+        assert result.truths[id(node)] is kleene_truth(node, outcomes)
+        if isinstance(node, Group):
+            nodes.extend(node.children)
+        elif isinstance(node, Negation):
+            nodes.append(node.child)
+    assert status_of(result.truths[id(rule.root)]) is result.status
 
 
 def _near_miss_by_truth_with(rule: Rule, firm: dict[str, Any]) -> NearMiss | None:

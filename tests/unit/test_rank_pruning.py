@@ -1,7 +1,7 @@
 """A page of ranking settled by bounds (``prune``) is exactly the page full scoring gives: the same
-products in the same order with the same scores, components and sentences. Also the two things
-it rests on: exact text points lie within the margins of their estimate, and the one-at-a-time
-name/tag similarity equals the bulk one."""
+products in the same order with the same scores, components and sentences. Also what it rests
+on: exact text points lie within the margins of their estimate, packed BM25 lies within its bounds
+of the raw one, and the one-at-a-time name/tag similarity equals the bulk one."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from matching.rank import (
 )
 from matching.rank_components import cents
 from matching.rank_text import margins
-from matching.text import NameTagMatcher
+from matching.text import UNIT, NameTagMatcher, TextIndex
 
 FILE = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
 # Few words and figures, so that products share words, names look alike and scores tie.
@@ -184,6 +184,24 @@ def test_a_page_of_many_equal_products_is_settled_in_id_order() -> None:
     assert page == rank(index, facts={}, demand=demand, limit=5, prune=False)
 
 
+def test_products_tied_for_the_best_bm25_are_scored_as_full_scoring_has_them() -> None:
+    # given products whose texts are alike, so that several share the best BM25
+    alike = {"tags": (), "low": 0, "span": 50, "terms": (1, 60), "regions": (), "grade": None}
+    views = [
+        _view(n, {**alike, "name": f"贷{n}", "description": "冷链 物流", "rate": "0.0435"})
+        for n in range(8)
+    ]
+    index = prepare(views)
+    demand = DemandView(Decimal(300_000), 24, "冷链物流")
+
+    # when
+    page = rank(index, facts={}, demand=demand, limit=3)
+
+    # then
+    assert [result.product.id for result in page] == ["p000", "p001", "p002"]
+    assert page == rank(index, facts={}, demand=demand, limit=3, prune=False)
+
+
 @settings(max_examples=250, deadline=None)
 @given(
     names=st.lists(
@@ -269,3 +287,54 @@ def test_the_one_at_a_time_similarity_equals_the_bulk_one(
     # then (asked in reverse order, and twice, to exercise the scorer's memory)
     for position in [*reversed(range(len(products))), 0]:
         assert one(position) == bulk.get(position, 0.0)
+
+
+_documents = st.lists(
+    st.lists(st.sampled_from(WORDS), min_size=0, max_size=6).map(" ".join), min_size=1, max_size=30
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents=_documents, query=st.lists(st.sampled_from(WORDS), max_size=5))
+def test_packed_bm25_is_within_its_bounds_of_the_raw_one(
+    documents: list[str], query: list[str]
+) -> None:
+    # given the same documents with every term packed, and with none
+    texts = {f"d{n}": text for n, text in enumerate(documents)}
+    packed, loose = TextIndex(texts, packed_from=1), TextIndex(texts, packed_from=10**9)
+    terms = list(dict.fromkeys(query))
+
+    # when
+    column = packed.packed_scores(terms)
+    _, raw = loose.raw_scores(terms)
+
+    # then the big-integer sums equal the one-by-one ones, and are within bounds of raw BM25
+    assert column is not None and column == loose.packed_scores(terms)
+    for position, (figure, score) in enumerate(zip(column, raw, strict=True)):
+        found = packed.score_and_mask(terms, position)
+        assert found == (score, loose.shared(terms, position))
+        count = bin(found[1]).count("1")
+        slack = count * 2.0**-52 * figure
+        assert score * UNIT <= figure + slack
+        assert figure <= score * UNIT + count + slack
+        assert (figure == 0) == (score == 0.0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    rows=st.lists(_product, min_size=2, max_size=45),
+    config=st.sampled_from(CONFIGS),
+    demand=_demand,
+    limit=st.integers(1, 6),
+)
+def test_a_pruned_page_equals_the_full_ranking_with_every_term_packed(
+    rows: list[dict[str, Any]], config: RankingConfig, demand: DemandView | None, limit: int
+) -> None:
+    # given an index that keeps every term packed (a large catalogue's frequent terms)
+    index = prepare([_view(n, row) for n, row in enumerate(rows)], config=config)
+    text = index.text
+    text._packed = {term: text._pack(term) for term in text._postings}
+    call: dict[str, Any] = {"facts": {"region_code": "371302"}, "demand": demand, "limit": limit}
+
+    # when / then
+    assert rank(index, **call) == rank(index, prune=False, **call)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from matching.rule_messages import number_text
 from matching.rules import RuleError, Status, evaluate, parse_rule
 
 CONTRACT_EXAMPLE = {
@@ -305,3 +306,38 @@ def test_a_rule_set_answers_as_evaluate_does():
         assert rule_set.statuses(firm) == [evaluate(rule, firm).status for rule in rules]
 
     agree()
+
+
+def _number_text_as_first_written(value: object, unit: str) -> str:
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    text = (number / 10000 if unit == "元" and abs(number) >= 10000 else number).quantize(
+        Decimal("0.01")
+    )
+    plain = format(text.normalize(), "f")
+    return f"{plain}万元" if unit == "元" and abs(number) >= 10000 else f"{plain}{unit}"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        0,
+        Decimal("0"),
+        Decimal("-0"),
+        -0.0,
+        1,
+        1.0,
+        Decimal("1.00"),
+        Decimal("2E+7"),
+        2e7,
+        0.1,
+        Decimal("1618750"),
+        Decimal("-45000.5"),
+        12345678,
+        Decimal("0.005"),
+    ],
+)
+@pytest.mark.parametrize("unit", ["元", "年", "次", ""])
+def test_numbers_are_written_alike_whatever_was_written_before(value: object, unit: str) -> None:
+    # (``number_text`` keeps what it wrote by the value's exact text: -0 and 0 stay apart)
+    for _ in range(2):
+        assert number_text(value, unit) == _number_text_as_first_written(value, unit)
