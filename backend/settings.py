@@ -36,6 +36,10 @@ class Settings:
     # (PostgreSQL; a GraphQL request holds one for its duration).
     db_pool_size: int = 20
     db_max_overflow: int = 10
+    # Seconds before a statement with no answer, or a connection attempt, is given up
+    # (PostgreSQL): a network partition then fails requests instead of hanging them.
+    db_command_timeout_s: int = 60
+    db_connect_timeout_s: int = 10
     max_ingest_bytes: int = 8 * 1024**3
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 15
@@ -169,6 +173,8 @@ def load_settings(
         max_ingest_bytes=_int(env_vars, "XINRONG_MAX_INGEST_BYTES", 8 * 1024**3),
         db_pool_size=_int(env_vars, "XINRONG_DB_POOL_SIZE", 20),
         db_max_overflow=_int(env_vars, "XINRONG_DB_MAX_OVERFLOW", 10),
+        db_command_timeout_s=_int(env_vars, "XINRONG_DB_COMMAND_TIMEOUT", 60),
+        db_connect_timeout_s=_int(env_vars, "XINRONG_DB_CONNECT_TIMEOUT", 10),
         trusted_proxies=_list(env_vars.get("XINRONG_TRUSTED_PROXIES")),
         log_level=env_vars.get("XINRONG_LOG_LEVEL", "INFO").upper(),
         public_base_url=_base_url(env_vars.get("XINRONG_PUBLIC_BASE_URL")),

@@ -29,9 +29,11 @@ def create_engine(
     echo: bool = False,
     pool_size: int | None = None,
     max_overflow: int | None = None,
+    command_timeout: bool = True,
 ) -> AsyncEngine:
     """Create the async engine for ``settings.database_url`` with per-back-end tuning; the pool
-    sizes (PostgreSQL, per process) default to the settings'."""
+    sizes (PostgreSQL, per process) default to the settings'. ``command_timeout=False`` lets a
+    statement run as long as it needs (migrations); the connection attempt is still limited."""
     if settings.is_sqlite:
         engine = create_async_engine(settings.database_url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -43,6 +45,10 @@ def create_engine(
         max_overflow=settings.db_max_overflow if max_overflow is None else max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args={
+            "command_timeout": settings.db_command_timeout_s if command_timeout else None,
+            "timeout": settings.db_connect_timeout_s,
+        },
     )
 
 

@@ -9,6 +9,7 @@ same process serves again as soon as the database is back.
 from __future__ import annotations
 
 import logging
+import traceback
 
 from asyncpg.exceptions import (
     AdminShutdownError,
@@ -35,15 +36,25 @@ _UNREACHABLE = (
 )
 
 
+def _driver_timeout(exc: BaseException) -> bool:
+    """A ``TimeoutError`` raised by the database driver: no answer to a statement within
+    ``XINRONG_DB_COMMAND_TIMEOUT``, or to a connection attempt within the connect timeout (a
+    network partition looks like this). Other timeouts (an HTTP call, say) are not the database."""
+    if not isinstance(exc, TimeoutError):
+        return False
+    frames = traceback.extract_tb(exc.__traceback__)
+    return any("/asyncpg/" in frame.filename for frame in frames)
+
+
 def database_unreachable(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what caused it) says the database could not be reached or the
-    connection to it was lost, rather than that a statement failed."""
+    """Whether ``exc`` (or what caused it) says the database could not be reached, did not
+    answer in time, or the connection to it was lost, rather than that a statement failed."""
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, _UNREACHABLE):
+        if isinstance(current, _UNREACHABLE) or _driver_timeout(current):
             return True
         seen.add(id(current))
         current = current.__cause__ or current.__context__

@@ -135,6 +135,8 @@ def test_a_given_secret_key_is_used_and_no_key_file_written(tmp_path):
         "XINRONG_MAX_BODY_BYTES",
         "XINRONG_DB_POOL_SIZE",
         "XINRONG_DB_MAX_OVERFLOW",
+        "XINRONG_DB_COMMAND_TIMEOUT",
+        "XINRONG_DB_CONNECT_TIMEOUT",
     ],
 )
 @pytest.mark.parametrize("value", ["abc", "1.5", "0", "-5", "ten"])

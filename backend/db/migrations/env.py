@@ -29,7 +29,8 @@ async def _run_with_own_engine() -> None:
     from backend.db.engine import create_engine
     from backend.settings import load_settings
 
-    engine = create_engine(load_settings())
+    # No statement timeout: a migration may build an index over a big table for minutes.
+    engine = create_engine(load_settings(), command_timeout=False)
     async with engine.connect() as connection:
         await connection.run_sync(_configure_and_run)
         await connection.commit()
