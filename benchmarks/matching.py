@@ -4,11 +4,14 @@
 
 What is timed, per run, for one enterprise and its demand:
 
-* ours: every product's rule answered in three states (``matching.ruleset.RuleSet``, prepared
-  once when products load); all eligible products scored and ordered, the first page (20) built
-  with its six components and Chinese explanations (``matching.rank``); and the first ineligible
-  products explained condition by condition with their near miss (``matching.whatif``): what one
-  ``productMatches`` page returns.
+* ours: every product's rule answered in three states (``matching.ruleset.RuleSet.answers``,
+  prepared once when products load) and the eligible ones picked out; all eligible products
+  scored and ordered, the first page (20) built with its six components and Chinese explanations
+  (``matching.rank``); and the first ineligible products explained condition by condition with
+  their near miss (``matching.whatif``): what one ``productMatches`` page returns. The demand is
+  the same in every run, so its purpose is cut into words once (``matching.text.query_terms``
+  keeps recent ones); otherwise only what depends on the products alone, and pure rounding and
+  number formatting, is kept from one run to the next.
 * peer: the same 5,000 rules translated to JsonLogic and answered by ``json-logic-qubit``
   (``jsonLogic(rule, data)``), true/false only, no ranking, no explanations.
 

@@ -21,16 +21,17 @@ approval_likelihood    the firm's credit grade against the product's target grad
 Every component carries a Chinese explanation with its numbers. Order: score descending, then
 product id ascending, so equal scores always come out the same way.
 
-Speed: ``prepare`` does all the work that depends on the products alone (BM25 index, name/tag
-index, rate components, grouping of products that share an amount range, term range, region list
+Speed: ``prepare`` does all the work that depends on the products alone (BM25 index with the
+weights of frequent terms packed into big integers, name/tag index, rate components once per
+distinct pair of rates, grouping of products that share an amount range, term range, region list
 or target grade). A ``rank`` call values each group once and adds every ranked product's points
 in whole hundredths, so ties are exact. With a ``limit`` it settles the page by branch and bound
 (``matching.rank_page``): every component but text relevance is exact and cheap; text relevance
-is estimated from the raw BM25 within proven margins (``matching.rank_text``), so only the
-products whose best case could reach the page get their name/tag similarity, the dear part,
-computed. The page is the one full scoring gives (``prune=False`` scores everything; a unit test
-compares the two). Sentences are written for the returned products only, one per distinct figure.
-``only`` ranks a subset (the eligible products) against the same index.
+is estimated from packed BM25 sums within proven margins (``matching.rank_text``), so only the
+products whose best case could reach the page get their exact BM25 and name/tag similarity, the
+dear part, computed. The page is the one full scoring gives (``prune=False`` scores everything;
+unit tests compare the two). Sentences are written for the returned products only, one per
+distinct figure. ``only`` ranks a subset (the eligible products) against the same index.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from heapq import heappush, heapreplace, nlargest
+from operator import itemgetter
 
 from matching.rank_text import TextColumn
 
@@ -57,7 +58,7 @@ class OtherPoints:
         return [fit[fit_of[p]] + firm[firm_of[p]] + rate[p] for p in positions]
 
     def estimates(self, positions: list[int], text: TextColumn) -> Sequence[float]:
-        """``each`` plus the text estimate ``text.rate × text.raw[position]``."""
+        """``each`` plus the text estimate ``text.rate × text.picked[slot]``."""
         if not text.rate:
             return self.each(positions)
         fit, fit_of, firm, firm_of, rate = (
@@ -67,8 +68,11 @@ class OtherPoints:
             self._firm_of,
             self._rate,
         )
-        per, raw = text.rate, text.raw
-        return [fit[fit_of[p]] + firm[firm_of[p]] + rate[p] + per * raw[p] for p in positions]
+        per = text.rate
+        return [
+            fit[fit_of[p]] + firm[firm_of[p]] + rate[p] + per * bm25
+            for p, bm25 in zip(positions, text.picked, strict=True)
+        ]
 
 
 def settle_page(
@@ -87,14 +91,18 @@ def settle_page(
     shortfall, reach = text.shortfall, text.reach
     estimate = points.estimates(positions, text)
     cut = nlargest(size, estimate)[-1] - shortfall - reach
-    contenders = [slot for slot, guess in enumerate(estimate) if guess >= cut]
-    contenders.sort(key=estimate.__getitem__, reverse=True)
+    contenders = [
+        (guess, position)
+        for position, guess in zip(positions, estimate, strict=True)
+        if guess >= cut
+    ]
+    # (stable: equal estimates stay in position order)
+    contenders.sort(key=itemgetter(0), reverse=True)
     kept: list[tuple[int, int]] = []  # (total, -position): a heap, the worst kept on top
     exact = text.cents
-    for slot in contenders:
-        if len(kept) == size and estimate[slot] + reach < kept[0][0]:
+    for guess, position in contenders:
+        if len(kept) == size and guess + reach < kept[0][0]:
             break
-        position = positions[slot]
         entry = (points.of(position) + exact(position), -position)
         if len(kept) < size:
             heappush(kept, entry)

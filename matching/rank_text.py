@@ -3,21 +3,24 @@
     value = (bm25_share × h + name_tag_share × s) ÷ 100
 
 ``h``: the product's BM25 in hundredths of the best among the ranked products, ``s``: the name/tag
-similarity in hundredths. Raw BM25 comes from the prepared postings for the purpose's words, for
-every ranked product at once (the call's best is needed to scale any of them). The similarity
-(rapidfuzz) is the dear part: a product's text points are estimated from its raw BM25 alone
-within proven ``margins``, so a page (``matching.rank_page``) asks ``cents`` only for the few
-products that might still reach it; ``every_cents`` scores all at once. ``components`` writes the
-sentences, for the returned products only.
+similarity in hundredths. The similarity (rapidfuzz) is the dear part: a product's text points are
+estimated from its BM25 alone within proven ``margins``, so a page (``matching.rank_page``) asks
+``cents`` only for the few products that might still reach it. For a page the estimates come from
+packed BM25 (``TextIndex.packed_scores``: every product's sum at once, as big integers, within a
+known error of the raw figure, which widens the margins); raw BM25 is then looked up for the best
+product, which scales all of them, and for the products scored exactly. ``every_cents`` scores
+all at once, from every product's raw BM25. ``components`` writes the sentences, for the
+returned products only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 
 from matching.rank_components import Component, cents, component
 from matching.rank_config import RankingConfig
-from matching.text import NameTagMatcher, TextIndex, query_terms
+from matching.text import UNIT, NameTagMatcher, TextIndex, query_terms
 
 _SHOWN_PURPOSE = 20  # characters of the purpose quoted in an explanation
 _SHOWN_TERMS = 3  # shared keywords named in an explanation
@@ -40,6 +43,14 @@ def _sentence(bm25: int, similarity: int, value: float, shared: list[str], shown
     if shared:
         return f"融资用途与产品仅有常见词“{'、'.join(shared[:_SHOWN_TERMS])}”相同，相关度不足0.01"
     return f"融资用途“{shown}”与产品名称、介绍和标签无共同关键词"
+
+
+def _pick(column: Sequence[int], positions: Sequence[int]) -> Sequence[int]:
+    """``column`` at ``positions``, in their order (one C call for the lot)."""
+    if len(positions) < 2:
+        return [column[p] for p in positions]
+    picked: tuple[int, ...] = itemgetter(*positions)(column)
+    return picked
 
 
 def margins(config: RankingConfig, weight: float) -> tuple[float, float]:
@@ -96,6 +107,8 @@ class TextColumn:
             flat = round(self._flat.points * 100)
             # Every product scores ``flat`` exactly: an estimate of 0, off by exactly that.
             self.raw: list[float] = []
+            self.picked: Sequence[float] = []
+            self._packed = False
             self.rate, self.shortfall, self.reach = 0.0, float(-flat), float(flat)
             self._scale = 0.0
             self._shown = ""
@@ -104,24 +117,81 @@ class TextColumn:
         self._shown = (
             stripped if len(stripped) <= _SHOWN_PURPOSE else stripped[:_SHOWN_PURPOSE] + "…"
         )
-        #: raw BM25 by position; 0 for a product without a shared word.
-        terms, self.raw = text.raw_scores(query_terms(stripped))
+        tokens = query_terms(stripped)
+        terms = list(dict.fromkeys(tokens))
         self._terms = [term for term in terms if text.idf(term) > 0.0]  # in some product
-        best = max(map(self.raw.__getitem__, positions), default=0.0)
-        self._scale = 100.0 / best if best > 0.0 else 0.0
-        self.rate = weight * config.bm25_share * self._scale
+        self._found: dict[int, tuple[float, int]] = {}  # position → raw BM25 and shared mask
+        packed = None if every else text.packed_scores(self._terms)
+        self._packed = packed is not None
         self.shortfall, self.reach = margins(config, weight)
+        if packed is None:
+            self._from_raw(text, tokens, positions)
+        else:
+            self._from_packed(packed, positions)
         if every:
             similar = names.similarities(stripped)
             self._similarity = lambda position: similar.get(position, 0.0)
         else:
             self._similarity = names.scorer(stripped)
 
+    def _from_raw(self, text: TextIndex, tokens: Sequence[str], positions: Sequence[int]) -> None:
+        """Estimates from every product's raw BM25 (``raw``, by position; 0 for a product
+        without a shared word): ``picked`` holds the ranked products' in ``positions`` order."""
+        _, self.raw = text.raw_scores(tokens)
+        self.picked = list(map(self.raw.__getitem__, positions))
+        best = max(self.picked, default=0.0)
+        self._scale = 100.0 / best if best > 0.0 else 0.0
+        self.rate = self.weight * self.config.bm25_share * self._scale
+
+    def _from_packed(self, packed: Sequence[int], positions: Sequence[int]) -> None:
+        """Estimates from packed BM25 (``TextIndex.packed_scores``): ``picked`` holds the ranked
+        products' packed figures, ``rate`` turns them into points, and the margins grow by what
+        packing can be off (``n`` terms: ``n + n × 2**-52 × p`` units, one more to be safe). The
+        best raw BM25, which scales every product, is exact: the product with the best packed
+        figure has it unless another one is within that error, and then those are all worked
+        out exactly."""
+        self.raw = []  # (raw BM25 comes one product at a time: ``_search``)
+        self.picked = picked = _pick(packed, positions)
+        top = max(picked, default=0)
+        count = len(self._terms)
+        error = count + count * 2.0**-52 * top + 1.0  # in units (``UNIT``)
+        best = 0.0
+        if top:
+            slot = picked.index(top)
+            second = max(max(picked[:slot], default=0), max(picked[slot + 1 :], default=0))
+            best = self._raw(positions[slot])
+            if best * UNIT < second + error:  # a close second: make sure
+                close = top - 2.0 * error
+                best = max(
+                    self._raw(p) for p, v in zip(positions, picked, strict=True) if v >= close
+                )
+        self._scale = 100.0 / best if best > 0.0 else 0.0
+        self.rate = self.weight * self.config.bm25_share * self._scale / UNIT
+        self.shortfall += self.rate * error
+        self.reach += self.rate * error
+
+    def _raw(self, position: int) -> float:
+        """The product's raw BM25 (what ``TextIndex.raw_scores`` gives it)."""
+        if self._packed:
+            return self._search(position)[0]
+        return self.raw[position]
+
+    def _mask(self, position: int) -> int:
+        """The product's shared-word mask (bit i: ``_terms[i]``), with packed BM25 only."""
+        return self._search(position)[1]
+
+    def _search(self, position: int) -> tuple[float, int]:
+        """The product's raw BM25 and shared-word mask, looked up once."""
+        found = self._found.get(position)
+        if found is None:
+            found = self._found[position] = self._text.score_and_mask(self._terms, position)
+        return found
+
     def _key(self, position: int) -> int:
         """BM25 and similarity in hundredths, as ``bm25 << 7 | similarity``."""
         key = self._keys.get(position)
         if key is None:
-            bm25 = int(self.raw[position] * self._scale + 0.5)
+            bm25 = int(self._raw(position) * self._scale + 0.5)
             similarity = int(self._similarity(position) * 100.0 + 0.5)
             key = self._keys[position] = bm25 << 7 | similarity
         return key
@@ -160,9 +230,11 @@ class TextColumn:
         if len(positions) > _FEW:  # one sweep of the postings beats a search per product
             every = self._text.shared_masks(self._terms)
             masks = list(map(every.__getitem__, positions))
-        else:
+        elif not self._packed:
             shared, raw, terms = self._text.shared, self.raw, self._terms
             masks = [shared(terms, p) if raw[p] > 0.0 else 0 for p in positions]
+        else:  # (found with the raw BM25: the returned products' points are worked out)
+            masks = [self._mask(p) for p in positions]
         known = self._keys  # (every returned product has had its exact points worked out)
         keys = [
             mask << 14 | (known[p] if p in known else self._key(p))

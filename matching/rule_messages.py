@@ -95,10 +95,12 @@ def _asks(fact: Fact, op: str, value: Any) -> str:
 
 def describe(result: ConditionResult) -> str:
     """``<what the rule asks>，当前<what the enterprise has>``."""
-    condition = result.condition
+    condition, negated = result.condition, result.negated
     fact = condition.fact
-    op = NEGATED_OP[condition.op] if result.negated else condition.op
-    asks = _asks(fact, op, condition.value)
+    asks = condition.wording.get(negated)
+    if asks is None:
+        op = NEGATED_OP[condition.op] if negated else condition.op
+        asks = condition.wording[negated] = _asks(fact, op, condition.value)
     has = value_text(fact, result.actual)
     if fact.kind in ("enum", "region", "industry") and result.actual is not None:
         has = f"为{has}"

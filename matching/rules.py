@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, Final
 
 from matching.facts import CATALOG, Fact
@@ -69,6 +69,12 @@ class Condition:
         actual = facts.get(self.fact.name)
         return None if actual is None else self.test(actual)
 
+    @cached_property
+    def wording(self) -> dict[bool, str]:
+        """What the condition asks, in Chinese, by whether it sits under ``not``: written by
+        ``matching.rule_messages.describe`` on first use and kept (it never changes)."""
+        return {}
+
 
 @dataclass(frozen=True)
 class Group:
@@ -112,6 +118,11 @@ class Rule:
         return tuple(c.fact.name for c in self.conditions)
 
     @cached_property
+    def leaf_ids(self) -> tuple[int, ...]:
+        """Each leaf's ``id`` (how outcomes and truths are keyed), in leaf order."""
+        return tuple(map(id, self.conditions))
+
+    @cached_property
     def negations(self) -> tuple[bool, ...]:
         """Each leaf's ``negated`` (under an odd number of ``not``), in leaf order."""
         negated: dict[int, bool] = {}
@@ -125,6 +136,11 @@ class Rule:
         if isinstance(root, Group) and root.kind == "all":
             return root.children
         return (root,)
+
+    @cached_property
+    def clause_ids(self) -> tuple[int, ...]:
+        """Each clause's ``id`` (how ``RuleResult.truths`` is keyed)."""
+        return tuple(map(id, self.clauses))
 
     @cached_property
     def plain_clauses(self) -> tuple[bool, ...]:
@@ -288,8 +304,12 @@ def _value(fact: Fact, op: str, raw: Any, where: str) -> Value:
 # --- the tests a condition applies --------------------------------------------------------
 
 
-def _as_decimal(actual: Any) -> Decimal:
-    return actual if isinstance(actual, Decimal) else Decimal(str(actual))
+def _as_decimal(actual: Any) -> Decimal | int:
+    """The fact's number as the tests compare it: a Decimal, or an int as it is (an int compares
+    with a Decimal exactly, as ``Decimal(str(actual))`` would); anything else through ``str``."""
+    if type(actual) is int or isinstance(actual, Decimal):
+        return actual
+    return Decimal(str(actual))
 
 
 def _ordered(op: str, key: Callable[[Any], Any], value: Value) -> Callable[[Any], bool]:
@@ -436,7 +456,12 @@ def _blame(node: Node, want: bool, truths: Mapping[int, bool | None], into: set[
     # wrong; an any that should hold (or an all that should fail) by all of its children.
     only_wrong = (node.kind == "all") == want
     for child in node.children:
-        if not only_wrong or truths[id(child)] is (not want):
+        if only_wrong and truths[id(child)] is not (not want):
+            continue
+        if isinstance(child, Condition):  # (the leaf's own test, without the call)
+            if truths[id(child)] is (not want):
+                into.add(id(child))
+        else:
             _blame(child, want, truths, into)
 
 
@@ -476,13 +501,13 @@ def evaluate(rule: Rule, facts: Facts) -> RuleResult:
         for condition, actual in zip(conditions, actuals, strict=True)
     ]
     results = tuple(map(ConditionResult, conditions, actuals, tested, rule.negations))
-    truths: dict[int, bool | None] = dict(zip(map(id, conditions), tested, strict=True))
+    truths: dict[int, bool | None] = dict(zip(rule.leaf_ids, tested, strict=True))
     truth = _truths(rule.root, truths)
     if truth is not False:
         return RuleResult(status_of(truth), results, truths=truths)
     blamed: set[int] = set()
     _blame(rule.root, True, truths, blamed)
-    unmet = tuple(r for r in results if id(r.condition) in blamed)
+    unmet = tuple([r for r, leaf in zip(results, rule.leaf_ids, strict=True) if leaf in blamed])
     return RuleResult(Status.INELIGIBLE, results, unmet, truths)
 
 

@@ -6,7 +6,10 @@ purpose into words once:
 * ``TextIndex``: Okapi BM25 (k1=1.5, b=0.75) over each product's name, description and tags.
   Every per-document, per-term weight ``idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl /
   avgdl))`` is computed when the index is built, so a query only adds up posting weights. IDF is
-  ``ln(1 + (N - df + 0.5) / (df + 0.5))``: always positive, larger for rarer terms.
+  ``ln(1 + (N - df + 0.5) / (df + 0.5))``: always positive, larger for rarer terms. A frequent
+  term's weights are also packed into one big integer (fixed point, a field per document), so
+  that ``packed_scores`` adds up whole columns in C, for bounds; ``raw_scores`` and
+  ``score_and_mask`` give the exact figures.
 * ``name_tag_similarity``: rapidfuzz ``partial_ratio`` of the purpose against the product's short
   name and each tag, which catches what word segmentation misses ("冷链车" against "冷链物流贷").
   ``NameTagMatcher`` gives the same numbers for a whole product set at once; it scores only the
@@ -14,18 +17,21 @@ purpose into words once:
 
 jieba loads its dictionary on first use (~0.6 s) and logs to stderr: ``warm_up()`` does that
 once, quietly; ``tokenize`` calls it lazily and the application calls it at start-up.
+``query_terms`` keeps the words of the last purposes cut.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Final
 
 import jieba  # type: ignore[import-untyped]
 from rapidfuzz import fuzz
@@ -34,7 +40,10 @@ __all__ = [
     "BM25_B",
     "BM25_K1",
     "NAME_TAG_CUTOFF",
+    "PACKED_FROM",
+    "PACKED_SHARE",
     "STOP_WORDS",
+    "UNIT",
     "NameTagMatcher",
     "TextIndex",
     "name_tag_similarity",
@@ -58,6 +67,16 @@ STOP_WORDS = frozenset(
 )
 
 _NO_POSTINGS = (array("i"), array("d"))
+#: Packed BM25 (``TextIndex.packed_scores``): one unsigned 64-bit field per document holding a
+#: sum of term weights in units of 2**-24 (``1 / UNIT``), each weight rounded up to a whole unit.
+#: (A sum under 64, as BM25 sums are, stays under 2**30: a one-digit Python integer, cheap to read.)
+UNIT: Final = float(2**24)
+_FIELD: Final = 8  # bytes per document
+#: Terms in at least this many documents, and in one in ``PACKED_SHARE`` of them, keep their
+#: weights packed as well (one big integer each, 8 bytes per document): a query adds those up
+#: in C instead of posting by posting, which pays from about that many postings on.
+PACKED_FROM: Final = 64
+PACKED_SHARE: Final = 32
 _warm_lock = threading.Lock()
 _warmed = False
 
@@ -108,9 +127,15 @@ class TextIndex:
     """
 
     def __init__(
-        self, documents: Mapping[str, str], *, k1: float = BM25_K1, b: float = BM25_B
+        self,
+        documents: Mapping[str, str],
+        *,
+        k1: float = BM25_K1,
+        b: float = BM25_B,
+        packed_from: int | None = None,
     ) -> None:
-        """Tokenise every document once and precompute its BM25 term weights."""
+        """Tokenise every document once and precompute its BM25 term weights (``packed_from``:
+        the postings from which a term is packed; by default see ``PACKED_FROM``)."""
         self.ids: tuple[str, ...] = tuple(documents)
         self.k1 = k1
         self.b = b
@@ -137,6 +162,14 @@ class TextIndex:
         self._postings = {
             term: (array("i", positions), array("d", weights))
             for term, (positions, weights) in postings.items()
+        }
+        self._heaviest = max((max(w) for _, w in self._postings.values()), default=0.0)
+        if packed_from is None:
+            packed_from = max(PACKED_FROM, total // PACKED_SHARE)
+        self._packed = {
+            term: self._pack(term)
+            for term, (positions, _) in self._postings.items()
+            if len(positions) >= packed_from
         }
 
     def __len__(self) -> int:
@@ -176,6 +209,56 @@ class TextIndex:
             for position, weight in zip(positions, weights, strict=True):
                 scores[position] += weight
         return terms, scores
+
+    def _pack(self, term: str) -> int:
+        """The term's weights as one integer: field i (8 bytes, little-endian) holds document
+        i's weight in units of ``1 / UNIT``, rounded up (0: the document lacks the term)."""
+        positions, weights = self._postings.get(term, _NO_POSTINGS)
+        fields = array("Q", bytes(_FIELD * len(self.ids)))
+        for position, weight in zip(positions, weights, strict=True):
+            fields[position] = math.ceil(weight * UNIT)
+        if sys.byteorder != "little":
+            fields.byteswap()
+        return int.from_bytes(fields, "little")
+
+    def packed_scores(self, terms: Sequence[str]) -> array[int] | None:
+        """Every document's BM25 for the distinct query ``terms``, by position, in units of
+        ``1 / UNIT``: the sum of its terms' weights, each rounded up to a unit, added up for all
+        documents at once as big integers. Against ``raw_scores``' figure ``s`` for ``n`` terms
+        in the document, the sum ``p`` has ``s × UNIT ≤ p + n × 2**-52 × p`` and ``p ≤
+        s × UNIT + n + n × 2**-52 × p``; it is 0 exactly when the document shares no term.
+        None when the sums could overflow a field (then use ``raw_scores``).
+        """
+        if len(terms) * (self._heaviest * UNIT + 1.0) >= 2.0**63:
+            return None
+        total, rare = 0, []
+        for term in terms:
+            packed = self._packed.get(term)
+            if packed is None:
+                rare.append(term)
+            else:
+                total += packed
+        column: array[int] = array("Q")
+        column.frombytes(total.to_bytes(_FIELD * len(self.ids), "little"))
+        if sys.byteorder != "little":
+            column.byteswap()
+        for term in rare:  # (few postings each: added one by one)
+            positions, weights = self._postings.get(term, _NO_POSTINGS)
+            for position, weight in zip(positions, weights, strict=True):
+                column[position] += math.ceil(weight * UNIT)
+        return column
+
+    def score_and_mask(self, terms: Sequence[str], position: int) -> tuple[float, int]:
+        """One document's ``raw_scores`` figure for the distinct ``terms`` (the same additions in
+        the same order) and ``shared(terms, position)``."""
+        score, mask = 0.0, 0
+        for bit, term in enumerate(terms):
+            positions, weights = self._postings.get(term, _NO_POSTINGS)
+            found = bisect_left(positions, position)
+            if found < len(positions) and positions[found] == position:
+                score += weights[found]
+                mask |= 1 << bit
+        return score, mask
 
     def shared_masks(self, terms: Sequence[str]) -> list[int]:
         """``shared(terms, position)`` for every position at once."""

@@ -9,7 +9,7 @@ the one with the fewest conditions, then the smallest relative gap, comes first:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
@@ -121,7 +121,9 @@ def _suggestible(result: ConditionResult) -> bool:
     return fact.kind != "number" or _wanted_op(result) in _NUMBER_STEPS
 
 
-def _clause_holds(clause: Node, known: Mapping[int, bool | None], met: list[ConditionResult]) -> bool:
+def _clause_holds(
+    clause: Node, known: Mapping[int, bool | None], met: list[ConditionResult]
+) -> bool:
     """Whether ``clause`` holds once the ``met`` leaves are as it wants them (else as ``known``)."""
     outcomes = dict(known)
     for result in met:
@@ -173,12 +175,13 @@ def near_miss(
     # The what-ifs reuse this evaluation's outcomes (``truth_with`` would test every condition
     # again for each combination), clause by clause: the same answers, at a fraction of the cost.
     results = result.results
-    known = result.truths or {id(r.condition): r.outcome for r in results}
-    failing = frozenset(
-        number
-        for number, clause in enumerate(rule.clauses)
-        if (known[id(clause)] if id(clause) in known else kleene_truth(clause, known)) is not True
-    )
+    if result.truths:  # (every clause's truth is there)
+        known = result.truths
+        truths: Iterable[bool | None] = map(known.__getitem__, rule.clause_ids)
+    else:
+        known = {id(r.condition): r.outcome for r in results}
+        truths = (kleene_truth(clause, known) for clause in rule.clauses)
+    failing = frozenset(number for number, truth in enumerate(truths) if truth is not True)
     if len(failing) > max_changes:  # each leaf is in one clause: too many to mend
         return None
     failed = [
