@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from backend.audit.service import AuditEvent, append_events, audit_event
-from backend.security.actor import Actor
 from backend.security.keyring import KeyRing
 
 _log = logging.getLogger("xinrong.audit")
@@ -63,31 +62,10 @@ class ReadAuditBatcher:
     batches: int = 0
     events: int = 0
 
-    async def record(
-        self,
-        *,
-        actor: Actor,
-        action: str,
-        outcome: str = "success",
-        subject_type: str | None = None,
-        subject_id: str | int | None = None,
-        enterprise_id: int | None = None,
-        institution_id: int | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """Audit a read by ``actor`` (as ``service.record`` would) and return once committed."""
-        await self.append(
-            audit_event(
-                actor=actor,
-                action=action,
-                outcome=outcome,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                enterprise_id=enterprise_id,
-                institution_id=institution_id,
-                details=details,
-            )
-        )
+    async def record(self, **event: Any) -> None:
+        """Audit a read, given as ``service.audit_event``'s keyword arguments (actor, action,
+        subject, details …), and return once its row is committed."""
+        await self.append(audit_event(**event))
 
     async def append(self, event: AuditEvent) -> None:
         """Chain ``event`` and return once it is committed; raises what the append raised."""
