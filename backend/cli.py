@@ -542,6 +542,57 @@ def refresh_features_command(
     typer.echo(f"refreshed the features of {asyncio.run(run())} enterprises")
 
 
+@app.command("purge-sessions")
+def purge_sessions(
+    keep_days: int = typer.Option(
+        190, help="Keep sessions that ended fewer days ago (at least 183: six months of logs)."
+    ),
+    batch_size: int = typer.Option(10_000, min=1, max=100_000, help="Rows per transaction."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Count what would be deleted; delete none."
+    ),
+    database_url: str = typer.Option(None, help="Overrides XINRONG_DATABASE_URL."),
+) -> None:
+    """Delete sign-in sessions that ended (expired or signed out) more than KEEP_DAYS ago.
+
+    Their client addresses are network-log data, kept six months by law and no longer. Batched,
+    each batch audited (auth.sessions.purged); active sessions are never touched. Run monthly.
+    """
+    from backend.errors import DomainError
+    from backend.identity.session_purge import check_keep_days, purge_ended_sessions
+    from backend.runtime import Runtime
+
+    try:
+        check_keep_days(keep_days)
+    except DomainError as exc:
+        console.print(f"[red]拒绝执行 / refused:[/red] {exc.message}")
+        raise typer.Exit(2) from exc
+    settings = _settings(database_url)
+
+    async def run() -> Any:
+        runtime = Runtime.build(settings)
+        try:
+            return await purge_ended_sessions(
+                runtime.sessionmaker,
+                runtime.keyring,
+                keep_days=keep_days,
+                batch_size=batch_size,
+                dry_run=dry_run,
+            )
+        finally:
+            await runtime.close()
+
+    report = asyncio.run(run())
+    cutoff = f"{report.cutoff:%Y-%m-%d %H:%M} UTC"
+    if report.dry_run:
+        typer.echo(f"would delete {report.remaining} sign-in sessions that ended before {cutoff}")
+    else:
+        typer.echo(
+            f"deleted {report.deleted} sign-in sessions that ended before {cutoff} "
+            f"in {report.batches} batches; {report.remaining} left"
+        )
+
+
 @app.command("export-schema")
 def export_schema(
     output: Path = typer.Option(None, help="Write to this file instead of standard output."),
