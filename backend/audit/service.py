@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit.key_order import RetiredKeys
 from backend.audit.models import AuditChainHead, AuditEntry
 from backend.db.base import utcnow
 from backend.security.actor import Actor
@@ -235,7 +236,10 @@ async def _rows(session: AsyncSession, batch: int) -> AsyncIterator[AuditEntry]:
 async def verify_chain(
     session: AsyncSession, *, keyring: KeyRing, batch: int = 5000
 ) -> ChainReport:
-    """Walk the whole chain in ``seq`` order and report the first row that does not hold."""
+    """Walk the whole chain in ``seq`` order and report the first row that does not hold: out of
+    order, not linked to the previous row, edited, or signed with a key retired by a completed
+    rotation (:mod:`backend.audit.key_order`)."""
+    keys = RetiredKeys()
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
@@ -264,6 +268,17 @@ async def verify_chain(
             return ChainReport(
                 False, checked, row.seq, row.id, "row content does not match its hash: edited"
             )
+        key_problem = keys.problem(row.key_id)
+        if key_problem is not None:
+            return ChainReport(False, checked, row.seq, row.id, key_problem)
+        keys.passed(
+            seq=row.seq,
+            key_id=row.key_id,
+            action=row.action,
+            outcome=row.outcome,
+            subject_id=row.subject_id,
+            details=row.details,
+        )
         prev_hash = row.row_hash
         expected_seq += 1
         checked += 1

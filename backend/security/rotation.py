@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from backend.audit import service as audit
+from backend.audit.key_order import ROTATION_ACTION
 from backend.credit.batch import content_hash_input
 from backend.credit.models import CreditRecord
 from backend.credit.registration import ID_NUMBER_CONTEXT
@@ -54,7 +55,7 @@ from backend.security.rotation_sql import (
 )
 from backend.settings import Settings
 
-AUDIT_ACTION = "keys.rotate"
+AUDIT_ACTION = ROTATION_ACTION
 
 #: Called after each batch with (table, last id read, highest id when the run started).
 ProgressHook = Callable[[str, int, int], None]

@@ -295,6 +295,52 @@ async def test_a_run_stopped_midway_is_resumed_and_re_running_is_a_no_op(runtime
     assert "audit verify" in inventory.verdict(use_of_a)
 
 
+async def _audit_row_from(instance: Runtime, note: str) -> int:
+    """An audit row written by an app instance running with ``instance``'s keys; its seq."""
+    async with instance.sessionmaker() as session:
+        entry = await audit.record(
+            session,
+            keyring=instance.keyring,
+            actor=Actor.system(),
+            action="test.instance_alive",
+            details={"note": note},
+        )
+        await session.commit()
+    return entry.seq
+
+
+async def test_a_row_signed_with_a_retired_key_after_the_rotation_breaks_verification(
+    runtime, runtime_b, settings_env, tmp_path
+):
+    # given instances under A and under B writing side by side while B is rolled out (legitimate)
+    await _audit_row_from(runtime_b, "new instance")
+    await _audit_row_from(runtime, "old instance, not restarted yet")
+    # and the rotation to B finished completely
+    assert (await rotate_keys(runtime=runtime_b)).complete
+    # and the next key, C, being rolled out (a key never seen is not a retired one)
+    key_c = "next-secret-key-c-0123456789-abcdefghijklmnopqrs"
+    runtime_c = build_runtime(settings_env, tmp_path, key_c, KEY_B, KEY_A)
+    try:
+        await _audit_row_from(runtime_c, "instance with the next key")
+        verifier = runtime_c.keyring
+        async with runtime_c.sessionmaker() as session:
+            before = await audit.verify_chain(session, keyring=verifier)
+
+        # when a row signed with A, retired by the rotation, is appended
+        stale_seq = await _audit_row_from(runtime, "an instance still on A, or a leaked A")
+
+        # then verification names that row and why
+        async with runtime_c.sessionmaker() as session:
+            after = await audit.verify_chain(session, keyring=verifier)
+    finally:
+        await runtime_c.close()
+    assert before.ok, before.problem
+    assert not after.ok and after.bad_seq == stale_seq
+    assert after.rows_checked == stale_seq - 1
+    assert f"signed with key {KeyRing(KEY_A).current_key_id}, retired" in after.problem
+    assert f"rotation to key {runtime_b.keyring.current_key_id}" in after.problem
+
+
 # The command, in-process with typer's CliRunner (it runs its own event loop: sync tests).
 runner = CliRunner()
 
