@@ -5,7 +5,6 @@ runtime, same connection pool) serves requests again without a restart."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
@@ -23,6 +22,7 @@ from tests.support.faults import (
     gas_rows,
     jsonl,
     records_sequence,
+    sent_in_pieces,
     wait_for,
 )
 from tests.support.policy_push_rows import insert_firms, insert_policy, messages_per_firm
@@ -33,16 +33,6 @@ BATCHES, ROWS, CHUNK = 4, 2500, 500
 VICTIM = "gas-fault-2"  # the batch in flight when the database goes away
 PIECE = 16 * 1024
 ME_AND_INSTITUTIONS = "{ me { role } institutions { name } }"
-
-
-async def _body(data: bytes, fault: Callable[[], Awaitable[None]] | None) -> AsyncIterator[bytes]:
-    """The file sent in pieces; ``fault`` runs once half of it has been sent, so the app has
-    written some chunks of the batch in its open transaction and has more to write."""
-    pieces = [data[i : i + PIECE] for i in range(0, len(data), PIECE)]
-    for index, piece in enumerate(pieces):
-        if fault is not None and index == len(pieces) // 2:
-            await fault()
-        yield piece
 
 
 async def test_postgres_stopped_in_the_middle_of_a_bulk_load_leaves_every_batch_whole(
@@ -69,7 +59,7 @@ async def test_postgres_stopped_in_the_middle_of_a_bulk_load_leaves_every_batch_
             response = await http.post(
                 "/ingest/gas_fee",
                 params={"batchId": batch_id},
-                content=_body(files[batch_id], fault),
+                content=sent_in_pieces(files[batch_id], PIECE, fault),
                 headers={
                     "Authorization": f"Bearer {token}",
                     "Content-Type": "application/x-ndjson",

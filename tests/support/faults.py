@@ -206,3 +206,16 @@ async def app_client(runtime: Runtime) -> AsyncIterator[tuple[httpx.AsyncClient,
     )
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http, GraphQLClient(http)
+
+
+async def sent_in_pieces(
+    data: bytes, piece: int, fault: Callable[[], Awaitable[None]] | None
+) -> AsyncIterator[bytes]:
+    """``data`` as a streamed request body of ``piece``-byte pieces; ``fault`` runs once half of
+    it has been sent, so the app has written some chunks of the batch in its open transaction
+    and has more to write."""
+    pieces = [data[i : i + piece] for i in range(0, len(data), piece)]
+    for index, chunk in enumerate(pieces):
+        if fault is not None and index == len(pieces) // 2:
+            await fault()
+        yield chunk

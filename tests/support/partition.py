@@ -10,8 +10,8 @@ from typing import Any
 
 class PartitionProxy:
     """Forwards 127.0.0.1:<port> to ``target``; ``freeze`` holds every byte in both directions
-    (connections stay open), ``heal`` drops the connections that lived through the partition and
-    passes bytes again."""
+    (connections stay open), ``heal`` cuts the connections that lived through the partition (a
+    reset on both sides) and passes bytes again."""
 
     def __init__(self, host: str, port: int) -> None:
         self._target = (host, port)
@@ -31,9 +31,16 @@ class PartitionProxy:
         self._flowing.clear()
 
     def heal(self) -> None:
-        """Close the connections that saw the partition (their state is lost) and let bytes pass."""
+        """Cut the connections that saw the partition and let bytes pass again.
+
+        The cut is a reset, not a close: nothing held back is flushed first, and PostgreSQL ends
+        each server process at once, rolling back its open transaction and releasing its locks,
+        even one stuck sending to the silent proxy. A graceful close could wait for such a flush
+        forever, and the transaction would go on holding its locks (a batch id, a job's row)
+        against the requests that come after the partition.
+        """
         for writer in self._writers:
-            writer.close()
+            writer.transport.abort()
         self._writers.clear()
         self._flowing.set()
 
