@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit.key_order import completes_rotation
 from backend.audit.models import AuditChainHead, AuditEntry
 from backend.credit.models import CreditRecord
 from backend.db.base import utcnow
@@ -142,7 +143,7 @@ async def _last_rotation(session: AsyncSession, current_key_id: str) -> LastRota
         .limit(50)
     )
     for seq, occurred_at, details in rows:
-        if (details or {}).get("phase") == "finished" and details.get("complete"):
+        if completes_rotation(AUDIT_ACTION, "success", current_key_id, details):
             return LastRotation(seq, occurred_at, details)
     return None
 
